@@ -1,0 +1,1 @@
+"""Comptoir: customer relationship platform centred on email."""

@@ -1,0 +1,40 @@
+"""The `comptoir` command: every role and tool of Comptoir, as Django management commands.
+
+`comptoir serve`, `comptoir import-mail PATH`… run the management command of the same name
+with dashes turned into underscores, so `comptoir migrate` and the other Django commands work
+too.
+"""
+
+import os
+import sys
+
+USAGE = """usage: comptoir COMMAND [options]
+
+Run Comptoir:
+  serve [--demo]        every role in one process group (web :8000, worker, mail-in :2525)
+  web                   the web role (ASGI: agent UI, API, WebSockets)
+  worker                the background worker (tasks and timers)
+  mail-in               the inbound SMTP/LMTP listener
+
+Email tools:
+  import-mail PATH      import an .eml file, a Maildir or an mbox (idempotent)
+  parse-mail FILE       print what Comptoir reads in an email (--json)
+
+Administration: any Django command, e.g. migrate, createsuperuser, shell.
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+    from django.core.management import execute_from_command_line
+
+    command = argv[0].replace("-", "_")
+    execute_from_command_line(["comptoir", command, *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""State changes of conversations: every change an agent or a channel makes goes through here."""
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from comptoir.agents.models import Agent
+from comptoir.conversations.models import Conversation, Message
+from comptoir.customers.models import Customer, Identity
+from comptoir.messaging import services as messaging
+
+# A closed conversation is archived: a new message about it starts a fresh one. A resolved
+# one is reopened, because the customer is telling us it is not solved.
+REOPENED_BY_CUSTOMER = {
+    Conversation.Status.WAITING,
+    Conversation.Status.RESOLVED,
+}
+
+
+class ConversationError(Exception):
+    """A change that cannot be made; the message is shown to the agent."""
+
+
+def open_conversation(
+    *, customer: Customer, subject: str, channel: str = Conversation.Channel.EMAIL
+) -> Conversation:
+    """Start a new conversation for a customer."""
+    return Conversation.objects.create(customer=customer, subject=subject[:998], channel=channel)
+
+
+def add_inbound_message(*, conversation: Conversation, **fields: object) -> Message:
+    """Record a customer's message in a conversation and reopen it if it was waiting."""
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        customer=conversation.customer,
+        **fields,
+    )
+    conversation.last_message_at = message.created_at
+    if conversation.status in REOPENED_BY_CUSTOMER:
+        conversation.status = Conversation.Status.OPEN
+    conversation.save(update_fields=["last_message_at", "status", "updated_at"])
+    return message
+
+
+def flag_conversation(*, conversation: Conversation, reason: str) -> None:
+    """Mark a conversation for a human look (unreadable email, suspected loop…)."""
+    conversation.needs_attention = True
+    conversation.attention_reason = reason[:200]
+    conversation.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+
+
+def reply_subject(conversation: Conversation) -> str:
+    subject = conversation.subject or ""
+    if conversation.reference not in subject:
+        subject = f"{subject} {conversation.reference}".strip()
+    if not subject.lower().startswith(("re:", "re :")):
+        subject = f"Re: {subject}"
+    return subject
+
+
+def customer_email_for_reply(conversation: Conversation) -> str:
+    """Return where to answer: the Reply-To or sender of the last customer email."""
+    last_inbound = (
+        conversation.messages.filter(direction=Message.Direction.INBOUND)
+        .exclude(from_address="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last_inbound:
+        return (last_inbound.reply_to or [last_inbound.from_address])[0]
+    identity = conversation.customer.identities.filter(kind=Identity.Kind.EMAIL).first()
+    if identity is None:
+        raise ConversationError("This customer has no email address to answer to.")
+    return identity.value
+
+
+def thread_headers(conversation: Conversation) -> tuple[str, list[str]]:
+    """Return In-Reply-To and References for a new outbound message in this conversation.
+
+    In-Reply-To names the customer's latest email (what we answer); References lists the
+    whole exchange so that any mail client threads it, whichever message it saw.
+    """
+    exchanged = list(
+        conversation.messages.exclude(direction=Message.Direction.INTERNAL)
+        .exclude(message_id="")
+        .order_by("created_at", "pk")
+        .values_list("direction", "message_id")
+    )
+    if not exchanged:
+        return "", []
+    inbound = [mid for direction, mid in exchanged if direction == Message.Direction.INBOUND]
+    in_reply_to = inbound[-1] if inbound else exchanged[-1][1]
+    references = [mid for _, mid in exchanged]
+    # RFC 5322 suggests keeping the first and the latest ones when the list grows long.
+    if len(references) > 20:
+        references = references[:1] + references[-19:]
+    return in_reply_to, references
+
+
+def new_message_id() -> str:
+    domain = settings.COMPTOIR_SUPPORT_ADDRESS.partition("@")[2] or "comptoir.localhost"
+    return make_msgid(domain=domain).strip("<>")
+
+
+def send_email_message(
+    *,
+    conversation: Conversation,
+    text: str,
+    author: Agent | None,
+    auto_submitted: bool = False,
+) -> Message:
+    """Create an outbound email in a conversation and queue its delivery."""
+    recipient = customer_email_for_reply(conversation)
+    in_reply_to, references = thread_headers(conversation)
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        author=author,
+        customer=conversation.customer,
+        subject=reply_subject(conversation),
+        from_address=settings.COMPTOIR_SUPPORT_ADDRESS,
+        from_name=settings.COMPTOIR_SUPPORT_NAME,
+        to=[recipient],
+        message_id=new_message_id(),
+        in_reply_to=in_reply_to,
+        references=references,
+        text=text,
+        auto_submitted=auto_submitted,
+    )
+    messaging.queue_delivery(message=message, recipient=recipient)
+    return message
+
+
+@transaction.atomic
+def reply_to_conversation(*, conversation: Conversation, agent: Agent, text: str) -> Message:
+    """Send an agent's answer to the customer; the conversation then waits on the customer."""
+    if not text.strip():
+        raise ConversationError("The reply is empty.")
+    message = send_email_message(conversation=conversation, text=text, author=agent)
+    now = timezone.now()
+    conversation.status = Conversation.Status.WAITING
+    conversation.last_message_at = now
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+    if conversation.assignee_id is None:
+        conversation.assignee = agent
+    conversation.save()
+    return message
+
+
+def add_note(*, conversation: Conversation, agent: Agent, text: str) -> Message:
+    """Add an internal note, seen by agents only."""
+    if not text.strip():
+        raise ConversationError("The note is empty.")
+    return Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.INTERNAL,
+        author=agent,
+        text=text,
+    )
+
+
+def assign_conversation(*, conversation: Conversation, assignee: Agent | None) -> None:
+    """Give the conversation to an agent, or back to the team with None."""
+    conversation.assignee = assignee
+    if assignee and conversation.status == Conversation.Status.NEW:
+        conversation.status = Conversation.Status.OPEN
+    conversation.save(update_fields=["assignee", "status", "updated_at"])
+
+
+def change_status(*, conversation: Conversation, status: str) -> None:
+    """Move the conversation to a new status (new, open, waiting, resolved, closed)."""
+    if status not in Conversation.Status.values:
+        raise ConversationError(f"Unknown status: {status}")
+    conversation.status = status
+    conversation.save(update_fields=["status", "updated_at"])

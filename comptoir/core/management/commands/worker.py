@@ -1,0 +1,56 @@
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+logger = logging.getLogger("comptoir.worker")
+
+
+def periodic_jobs() -> list[tuple[int, object]]:
+    """Return (period in seconds, task) pairs the worker's clock enqueues."""
+    from comptoir.mail.tasks import poll_mailboxes_task, process_pending_inbound_emails_task
+    from comptoir.messaging.tasks import send_due_deliveries_task
+
+    return [
+        (30, process_pending_inbound_emails_task),
+        (30, send_due_deliveries_task),
+        (settings.COMPTOIR_IMAP_POLL_SECONDS, poll_mailboxes_task),
+    ]
+
+
+def run_clock(stop: threading.Event) -> None:
+    """Enqueue periodic tasks. Several workers may each enqueue them: every task is idempotent
+    and reads its work from the database, so a duplicate only costs a query."""
+    last_run: dict[int, float] = {}
+    jobs = periodic_jobs()
+    while not stop.is_set():
+        now = time.monotonic()
+        for index, (period, job) in enumerate(jobs):
+            if now - last_run.get(index, 0.0) >= period:
+                try:
+                    job.enqueue()  # type: ignore[attr-defined]
+                except Exception:
+                    logger.exception("could not enqueue %s", job)
+                last_run[index] = now
+        close_old_connections()
+        stop.wait(1.0)
+
+
+class Command(BaseCommand):
+    help = "Run the worker role: background tasks and the timers that schedule them."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-clock", action="store_true", help="run tasks only, no timers")
+
+    def handle(self, *args: object, no_clock: bool, **options: object) -> None:
+        stop = threading.Event()
+        if not no_clock:
+            threading.Thread(target=run_clock, args=(stop,), daemon=True, name="clock").start()
+        try:
+            call_command("db_worker", interval=0.5, no_startup_delay=True)
+        finally:
+            stop.set()

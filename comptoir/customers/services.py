@@ -1,0 +1,47 @@
+"""State changes of the customer record."""
+
+from django.db import IntegrityError, transaction
+
+from comptoir.customers.identities import normalise_email, normalise_phone
+from comptoir.customers.models import Customer, Identity
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """Split a display name into first and last name, the French way "Prénom Nom"."""
+    parts = full_name.replace('"', "").strip().split()
+    if not parts:
+        return "", ""
+    if len(parts) == 1:
+        return parts[0], ""
+    return parts[0], " ".join(parts[1:])
+
+
+def find_or_create_customer_by_email(*, address: str, name: str = "") -> Customer:
+    """Return the customer who owns this email address, creating the record if none does.
+
+    Raises InvalidIdentity if the address is not an email address.
+    """
+    value = normalise_email(address)
+    identity = Identity.objects.select_related("customer").filter(
+        kind=Identity.Kind.EMAIL, value=value
+    ).first()
+    if identity:
+        return identity.customer
+    first_name, last_name = split_name(name)
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(first_name=first_name, last_name=last_name)
+            Identity.objects.create(customer=customer, kind=Identity.Kind.EMAIL, value=value)
+    except IntegrityError:
+        # Another process created it between our read and our write.
+        return Identity.objects.get(kind=Identity.Kind.EMAIL, value=value).customer
+    return customer
+
+
+def add_phone(*, customer: Customer, number: str) -> Identity:
+    """Attach a phone number (normalised to E.164) to a customer."""
+    value = normalise_phone(number)
+    identity, _ = Identity.objects.get_or_create(
+        kind=Identity.Kind.PHONE, value=value, defaults={"customer": customer}
+    )
+    return identity

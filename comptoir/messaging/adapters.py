@@ -1,0 +1,22 @@
+"""The contract every channel adapter fulfils, and the registry dispatch looks them up in."""
+
+from typing import Protocol
+
+from comptoir.messaging.models import Delivery
+
+
+class PermanentSendError(Exception):
+    """The provider refused for good (unknown recipient, rejected content): do not retry."""
+
+
+class ChannelAdapter(Protocol):
+    def send(self, delivery: Delivery) -> None:
+        """Hand the delivery to the provider; raise PermanentSendError or any other error."""
+
+
+def adapter_for(channel: str) -> ChannelAdapter:
+    if channel == "email":
+        from comptoir.mail import outbound
+
+        return outbound.EmailAdapter()
+    raise PermanentSendError(f"no adapter for channel {channel!r}")

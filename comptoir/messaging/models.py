@@ -1,0 +1,40 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Delivery(models.Model):
+    """One outbound send of one message to one recipient, and what became of it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    message = models.ForeignKey(
+        "conversations.Message", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=16, default="email")
+    recipient = models.CharField(max_length=320)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            # One message is sent once to one recipient on one channel, whatever retries do.
+            models.UniqueConstraint(
+                fields=["message", "channel", "recipient"], name="delivery_once_per_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.status}"

@@ -1,0 +1,203 @@
+"""Django settings, read from the environment (every variable is listed in docs/configuration.md)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("COMPTOIR_DATA_DIR", Path.cwd() / "data")).resolve()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+DEBUG = env_bool("COMPTOIR_DEBUG", False)
+# The embedded default generates and keeps a secret in the data directory so that a first
+# start works without configuration; production sets COMPTOIR_SECRET_KEY.
+SECRET_KEY = os.environ.get("COMPTOIR_SECRET_KEY", "")
+if not SECRET_KEY:
+    _secret_file = DATA_DIR / "secret_key"
+    if _secret_file.exists():
+        SECRET_KEY = _secret_file.read_text().strip()
+    else:
+        import secrets
+
+        SECRET_KEY = secrets.token_urlsafe(50)
+        try:
+            DATA_DIR.mkdir(parents=True, exist_ok=True)
+            _secret_file.write_text(SECRET_KEY)
+            _secret_file.chmod(0o600)
+        except OSError:
+            pass
+
+ALLOWED_HOSTS = [h for h in os.environ.get("COMPTOIR_ALLOWED_HOSTS", "*").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("COMPTOIR_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+# The public URL is used to build links in emails.
+PUBLIC_URL = os.environ.get("COMPTOIR_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "anymail",
+    "django_tasks",
+    "django_tasks_db",
+    "comptoir.core",
+    "comptoir.agents",
+    "comptoir.customers",
+    "comptoir.conversations",
+    "comptoir.mail",
+    "comptoir.messaging",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "comptoir.urls"
+ASGI_APPLICATION = "comptoir.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'comptoir.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web, worker and mail-in roles read while one of them writes; IMMEDIATE
+    # transactions avoid "database is locked" upgrades; synchronous=FULL makes a commit
+    # durable before we acknowledge a message to a sending server.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;"
+        ),
+    }
+else:
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if env_bool("COMPTOIR_DB_POOL", False):
+        DATABASES["default"]["OPTIONS"]["pool"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "agents.Agent"
+LOGIN_URL = "agents:login"
+LOGIN_REDIRECT_URL = "conversations:inbox"
+LOGOUT_REDIRECT_URL = "agents:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("COMPTOIR_TIME_ZONE", "Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = Path(os.environ.get("COMPTOIR_MEDIA_DIR", DATA_DIR / "media"))
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("COMPTOIR_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "COMPTOIR_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+# Outbound email goes through Django's email backends: SMTP by default, any django-anymail
+# backend by setting COMPTOIR_EMAIL_BACKEND (e.g. anymail.backends.brevo.EmailBackend).
+EMAIL_BACKEND = os.environ.get(
+    "COMPTOIR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("COMPTOIR_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("COMPTOIR_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("COMPTOIR_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("COMPTOIR_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("COMPTOIR_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = env_int("COMPTOIR_SMTP_TIMEOUT", 30)
+ANYMAIL = {}
+
+# The team's address: the From of every reply, and where customers write.
+COMPTOIR_SUPPORT_ADDRESS = os.environ.get("COMPTOIR_SUPPORT_ADDRESS", "support@comptoir.localhost")
+COMPTOIR_SUPPORT_NAME = os.environ.get("COMPTOIR_SUPPORT_NAME", "Service client")
+# Inbound SMTP/LMTP listener.
+COMPTOIR_MAIL_IN_HOST = os.environ.get("COMPTOIR_MAIL_IN_HOST", "127.0.0.1")
+COMPTOIR_MAIL_IN_PORT = env_int("COMPTOIR_MAIL_IN_PORT", 2525)
+COMPTOIR_MAIL_IN_LMTP = env_bool("COMPTOIR_MAIL_IN_LMTP", False)
+COMPTOIR_MAIL_MAX_SIZE = env_int("COMPTOIR_MAIL_MAX_SIZE", 40 * 1024 * 1024)
+COMPTOIR_ATTACHMENT_MAX_SIZE = env_int("COMPTOIR_ATTACHMENT_MAX_SIZE", 25 * 1024 * 1024)
+# Where raw messages are kept, written and fsynced before a message is acknowledged.
+COMPTOIR_RAW_MAIL_DIR = Path(os.environ.get("COMPTOIR_RAW_MAIL_DIR", DATA_DIR / "raw-mail"))
+# Loop protection: at most this many automatic answers to one sender per hour.
+COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR = env_int("COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR", 3)
+COMPTOIR_ACKNOWLEDGE_NEW_CONVERSATIONS = env_bool("COMPTOIR_ACKNOWLEDGE_NEW_CONVERSATIONS", True)
+# IMAP mailboxes are configured in the database (admin); this is how often they are polled.
+COMPTOIR_IMAP_POLL_SECONDS = env_int("COMPTOIR_IMAP_POLL_SECONDS", 60)
+# Outbound retry policy: attempt n waits base * 2**(n-1) seconds, up to max attempts.
+COMPTOIR_SEND_MAX_ATTEMPTS = env_int("COMPTOIR_SEND_MAX_ATTEMPTS", 6)
+COMPTOIR_SEND_RETRY_BASE_SECONDS = env_int("COMPTOIR_SEND_RETRY_BASE_SECONDS", 60)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("COMPTOIR_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from comptoir.api import api
+
+urlpatterns = [
+    path("", include("comptoir.conversations.urls")),
+    path("", include("comptoir.agents.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

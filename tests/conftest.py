@@ -1,0 +1,54 @@
+"""Shared test fixtures: the personas and a way to write raw emails."""
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.fixture(autouse=True)
+def media_and_tasks(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Tasks run in the test process unless a test starts a real worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.COMPTOIR_SUPPORT_ADDRESS = "support@shop.example"
+    yield
+
+
+@pytest.fixture
+def agent(db):
+    from comptoir.agents.models import Agent
+
+    return Agent.objects.create_user(
+        username="camille", password="motdepasse-agent-1", first_name="Camille", role="agent"
+    )
+
+
+@pytest.fixture
+def admin_agent(db):
+    from comptoir.agents.models import Agent
+
+    return Agent.objects.create_user(
+        username="dominique", password="motdepasse-admin-1", role="admin"
+    )
+
+
+def make_email(
+    *,
+    sender: str = "Jeanne Martin <jeanne.martin@example.fr>",
+    to: str = "support@shop.example",
+    subject: str = "Ma commande n'est pas arrivée",
+    body: str = "Bonjour,\n\nJ'attends toujours ma commande 12345.\n\nJeanne",
+    message_id: str | None = "<abc123@example.fr>",
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}"]
+    lines.append("Date: Mon, 23 Nov 2026 10:00:00 +0100")
+    if message_id:
+        lines.append(f"Message-ID: {message_id}")
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", ""]
+    return ("\r\n".join(lines) + "\r\n" + body.replace("\n", "\r\n") + "\r\n").encode()
+
+
+__all__ = ["make_email", "override_settings"]
