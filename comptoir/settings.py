@@ -138,6 +138,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project-wide CSS and vendored htmx live beside settings.py, not in an app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -182,8 +184,6 @@ COMPTOIR_MAIL_IN_PORT = env_int("COMPTOIR_MAIL_IN_PORT", 2525)
 COMPTOIR_MAIL_IN_LMTP = env_bool("COMPTOIR_MAIL_IN_LMTP", False)
 COMPTOIR_MAIL_MAX_SIZE = env_int("COMPTOIR_MAIL_MAX_SIZE", 40 * 1024 * 1024)
 COMPTOIR_ATTACHMENT_MAX_SIZE = env_int("COMPTOIR_ATTACHMENT_MAX_SIZE", 25 * 1024 * 1024)
-# Where raw messages are kept, written and fsynced before a message is acknowledged.
-COMPTOIR_RAW_MAIL_DIR = Path(os.environ.get("COMPTOIR_RAW_MAIL_DIR", DATA_DIR / "raw-mail"))
 # Loop protection: at most this many automatic answers to one sender per hour.
 COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR = env_int("COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR", 3)
 COMPTOIR_ACKNOWLEDGE_NEW_CONVERSATIONS = env_bool("COMPTOIR_ACKNOWLEDGE_NEW_CONVERSATIONS", True)

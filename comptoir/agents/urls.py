@@ -4,6 +4,12 @@ from django.urls import path
 app_name = "agents"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="agents/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="agents/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

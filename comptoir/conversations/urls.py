@@ -6,4 +6,10 @@ app_name = "conversations"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("conversations/<int:pk>/", views.conversation_detail, name="detail"),
+    path("conversations/<int:pk>/reply/", views.reply, name="reply"),
+    path("conversations/<int:pk>/note/", views.add_note, name="note"),
+    path("conversations/<int:pk>/assign/", views.assign, name="assign"),
+    path("conversations/<int:pk>/status/", views.change_status, name="status"),
+    path("attachments/<int:pk>/", views.download_attachment, name="attachment"),
 ]

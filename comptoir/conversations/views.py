@@ -1,9 +1,195 @@
-"""PLACEHOLDER: the agent interface helper writes the real views."""
+"""HTTP views of the agent interface: parse, authorise, call a service, render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_GET, require_POST
+
+from comptoir.agents.models import Agent
+from comptoir.conversations import queries, services
+from comptoir.conversations.forms import AssignForm, NoteForm, ReplyForm, StatusForm
+from comptoir.conversations.models import Conversation
+from comptoir.conversations.queries import InboxView
+
+PAGE_SIZE = 50
+
+
+class AgentRequest(HttpRequest):
+    """A request that login_required let through: its user is an agent."""
+
+    user: Agent
+
+
+# The services raise ConversationError with English text; these are the known ones, listed
+# so that makemessages puts them in the catalogue and error_text() can show them translated.
+SERVICE_ERRORS = (
+    gettext_noop("The reply is empty."),
+    gettext_noop("The note is empty."),
+    gettext_noop("This customer has no email address to answer to."),
+)
+
+
+def error_text(error: services.ConversationError) -> str:
+    return _(str(error))
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("inbox")
+@require_GET
+def inbox(request: AgentRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:200]
+    try:
+        view: InboxView | None = InboxView(request.GET.get("view", InboxView.UNASSIGNED))
+    except ValueError:
+        view = InboxView.UNASSIGNED
+    if search and "view" not in request.GET:
+        # A search from the header looks everywhere, not only in the current tab.
+        view = None
+    conversations = queries.list_conversations(view=view, agent=request.user, search=search)
+    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = queries.count_inbox_views(request.user)
+    tabs = [
+        {"view": v, "label": queries.INBOX_LABELS[v], "count": counts[v], "active": v == view}
+        for v in InboxView
+    ]
+    return render(
+        request,
+        "conversations/inbox.html",
+        {"page": page, "tabs": tabs, "view": view, "search": search},
+    )
+
+
+def render_conversation(
+    request: AgentRequest,
+    conversation: Conversation,
+    *,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "conversation": conversation,
+        "thread": queries.list_thread(conversation),
+        "other_conversations": queries.list_other_conversations(conversation),
+        "reply_form": reply_form or ReplyForm(),
+        "note_form": note_form or NoteForm(),
+        "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
+        "status_form": StatusForm(initial={"status": conversation.status}),
+    }
+    return render(request, "conversations/conversation.html", context, status=status)
+
+
+@login_required
+@require_GET
+def conversation_detail(request: AgentRequest, pk: int) -> HttpResponse:
+    return render_conversation(request, queries.get_conversation(pk))
+
+
+@login_required
+@require_POST
+def reply(request: AgentRequest, pk: int) -> HttpResponse:
+    conversation = queries.get_conversation(pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reply is empty."))
+        return render_conversation(request, conversation, reply_form=form, status=400)
+    try:
+        services.reply_to_conversation(
+            conversation=conversation, agent=request.user, text=form.cleaned_data["text"]
+        )
+    except services.ConversationError as error:
+        # The typed text goes back in the form: an agent never loses an answer.
+        messages.error(
+            request, _("The reply was not sent: %(error)s") % {"error": error_text(error)}
+        )
+        return render_conversation(request, conversation, reply_form=form, status=400)
+    messages.success(request, _("Reply sent."))
+    return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def add_note(request: AgentRequest, pk: int) -> HttpResponse:
+    conversation = queries.get_conversation(pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The note is empty."))
+        return render_conversation(request, conversation, note_form=form, status=400)
+    try:
+        services.add_note(
+            conversation=conversation, agent=request.user, text=form.cleaned_data["text"]
+        )
+    except services.ConversationError as error:
+        messages.error(
+            request, _("The note was not saved: %(error)s") % {"error": error_text(error)}
+        )
+        return render_conversation(request, conversation, note_form=form, status=400)
+    messages.success(request, _("Note added."))
+    return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def assign(request: AgentRequest, pk: int) -> HttpResponse:
+    conversation = queries.get_conversation(pk)
+    assignee: Agent | None
+    if "assign_to_me" in request.POST:
+        assignee = request.user
+    else:
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("This agent cannot be assigned."))
+            return render_conversation(request, conversation, status=400)
+        assignee = form.cleaned_data["assignee"]
+    try:
+        services.assign_conversation(conversation=conversation, assignee=assignee)
+    except services.ConversationError as error:
+        messages.error(request, error_text(error))
+        return render_conversation(request, conversation, status=400)
+    if assignee is None:
+        messages.success(request, _("Conversation unassigned."))
+    else:
+        messages.success(request, _("Conversation assigned to %(agent)s.") % {"agent": assignee})
+    return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def change_status(request: AgentRequest, pk: int) -> HttpResponse:
+    conversation = queries.get_conversation(pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown status."))
+        return render_conversation(request, conversation, status=400)
+    try:
+        services.change_status(conversation=conversation, status=form.cleaned_data["status"])
+    except services.ConversationError as error:
+        messages.error(request, error_text(error))
+        return render_conversation(request, conversation, status=400)
+    messages.success(
+        request,
+        _("Status changed to %(status)s.") % {"status": conversation.get_status_display()},
+    )
+    return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_GET
+def download_attachment(request: AgentRequest, pk: int) -> FileResponse:
+    attachment = queries.get_attachment(pk)
+    if not attachment.file:
+        raise Http404("This attachment was too large to be stored; it is in the raw email.")
+    # Always a download, never rendered: an attachment is the customer's content, and an
+    # HTML or SVG file opened inline would run in our origin.
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename or f"attachment-{attachment.pk}",
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

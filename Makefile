@@ -1,0 +1,39 @@
+# The two commands of the README: `make demo` and `make test`. Everything they need is
+# installed from here: a virtualenv from pyproject.toml, and for the tests Debian's chromium
+# (browser tests) and dovecot-imapd (a real IMAP server).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium dovecot-imapd
+
+.PHONY: demo serve test install system-packages
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up and run Comptoir on its embedded default (SQLite, one process group, demo data).
+demo: $(STAMP)
+	$(BIN)/comptoir serve --demo
+
+serve: $(STAMP)
+	$(BIN)/comptoir serve
+
+## Set up and run the whole test suite (DATABASE_URL selects PostgreSQL; SQLite otherwise).
+test: $(STAMP) system-packages
+	$(BIN)/python -m pytest
+
+system-packages:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/sbin/dovecot || missing="$$missing dovecot-imapd"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi

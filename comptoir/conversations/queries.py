@@ -1,0 +1,134 @@
+"""Reads of conversations for the agent interface: the inbox views, search, one conversation."""
+
+from enum import StrEnum
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
+from comptoir.agents.models import Agent
+from comptoir.conversations.models import Attachment, Conversation, Message
+from comptoir.customers.models import Identity
+
+Status = Conversation.Status
+
+# Statuses that still ask something of the team; waiting is the customer's turn.
+ACTIVE_STATUSES = [Status.NEW, Status.OPEN]
+
+
+class InboxView(StrEnum):
+    UNASSIGNED = "unassigned"
+    MINE = "mine"
+    OPEN = "open"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+
+
+INBOX_LABELS: dict[InboxView, Promise] = {
+    InboxView.UNASSIGNED: pgettext_lazy("inbox view", "Unassigned"),
+    InboxView.MINE: pgettext_lazy("inbox view", "Mine"),
+    InboxView.OPEN: pgettext_lazy("inbox view", "All open"),
+    InboxView.WAITING: pgettext_lazy("inbox view", "Waiting"),
+    InboxView.RESOLVED: pgettext_lazy("inbox view", "Resolved"),
+}
+
+
+def inbox_filter(view: InboxView, agent: Agent) -> Q:
+    """Return the condition that puts a conversation in one inbox view."""
+    if view == InboxView.UNASSIGNED:
+        return Q(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+    if view == InboxView.MINE:
+        # An agent's own list includes what waits on the customer: it is still theirs.
+        return Q(assignee=agent, status__in=[*ACTIVE_STATUSES, Status.WAITING])
+    if view == InboxView.OPEN:
+        return Q(status__in=ACTIVE_STATUSES)
+    if view == InboxView.WAITING:
+        return Q(status=Status.WAITING)
+    return Q(status__in=[Status.RESOLVED, Status.CLOSED])
+
+
+def count_inbox_views(agent: Agent) -> dict[InboxView, int]:
+    """Return the number of conversations in each inbox view, in one query."""
+    counts = Conversation.objects.aggregate(
+        **{view.value: Count("pk", filter=inbox_filter(view, agent)) for view in InboxView}
+    )
+    return {view: counts[view.value] for view in InboxView}
+
+
+def search_filter(text: str) -> Q:
+    """Return the condition matching subject, message text or customer name/email.
+
+    icontains works the same on SQLite and PostgreSQL; Exists keeps one row per conversation
+    without DISTINCT, so the list keeps its ordering and its paginator count stays cheap.
+    """
+    text = text.strip()
+    in_messages = Message.objects.filter(conversation=OuterRef("pk")).filter(
+        Q(text__icontains=text) | Q(subject__icontains=text) | Q(from_address__icontains=text)
+    )
+    in_identities = Identity.objects.filter(customer=OuterRef("customer"), value__icontains=text)
+    condition = (
+        Q(subject__icontains=text)
+        | Q(customer__first_name__icontains=text)
+        | Q(customer__last_name__icontains=text)
+        | Q(customer__company_name__icontains=text)
+        | Exists(in_messages)
+        | Exists(in_identities)
+    )
+    reference = text.strip("[]#")
+    if reference.isdigit():
+        condition |= Q(pk=int(reference))
+    return condition
+
+
+def list_conversations(
+    *, view: InboxView | None, agent: Agent, search: str = ""
+) -> QuerySet[Conversation]:
+    """Return the conversations of an inbox view (or all, when searching), newest activity first."""
+    conversations = Conversation.objects.select_related("customer", "assignee").prefetch_related(
+        "customer__identities"
+    )
+    if view is not None:
+        conversations = conversations.filter(inbox_filter(view, agent))
+    if search.strip():
+        conversations = conversations.filter(search_filter(search))
+    return conversations.order_by("-last_message_at", "-pk")
+
+
+def get_conversation(pk: int) -> Conversation:
+    """Return one conversation with its customer and assignee; raise Http404 if missing."""
+    return get_object_or_404(
+        Conversation.objects.select_related("customer", "assignee").prefetch_related(
+            "customer__identities"
+        ),
+        pk=pk,
+    )
+
+
+def list_thread(conversation: Conversation) -> QuerySet[Message]:
+    """Return every message of the conversation, oldest first, with authors and attachments."""
+    return (
+        conversation.messages.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    )
+
+
+def list_other_conversations(conversation: Conversation, limit: int = 20) -> QuerySet[Conversation]:
+    """Return the customer's other conversations, newest activity first."""
+    return (
+        Conversation.objects.filter(customer_id=conversation.customer_id)
+        .exclude(pk=conversation.pk)
+        .select_related("assignee")
+        .order_by("-last_message_at", "-pk")[:limit]
+    )
+
+
+def list_assignable_agents() -> QuerySet[Agent]:
+    """Return the agents a conversation can be given to."""
+    return Agent.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def get_attachment(pk: int) -> Attachment:
+    """Return one attachment; raise Http404 if missing."""
+    return get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
