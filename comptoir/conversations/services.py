@@ -1,5 +1,6 @@
 """State changes of conversations: every change an agent or a channel makes goes through here."""
 
+from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -27,7 +28,9 @@ def open_conversation(
     *, customer: Customer, subject: str, channel: str = Conversation.Channel.EMAIL
 ) -> Conversation:
     """Start a new conversation for a customer."""
-    return Conversation.objects.create(customer=customer, subject=subject[:998], channel=channel)
+    return Conversation.objects.create(
+        customer=customer, subject=subject[:998], channel=channel, last_message_at=timezone.now()
+    )
 
 
 def add_inbound_message(*, conversation: Conversation, **fields: object) -> Message:
@@ -38,10 +41,15 @@ def add_inbound_message(*, conversation: Conversation, **fields: object) -> Mess
         customer=conversation.customer,
         **fields,
     )
-    conversation.last_message_at = message.created_at
-    if conversation.status in REOPENED_BY_CUSTOMER:
+    reopened = conversation.status in REOPENED_BY_CUSTOMER
+    if reopened:
         conversation.status = Conversation.Status.OPEN
-    conversation.save(update_fields=["last_message_at", "status", "updated_at"])
+    # A conversation opened for this very message already carries its time.
+    if reopened or conversation.last_message_at is None or (
+        conversation.last_message_at < message.created_at - timedelta(seconds=1)
+    ):
+        conversation.last_message_at = message.created_at
+        conversation.save(update_fields=["last_message_at", "status", "updated_at"])
     return message
 
 
@@ -111,10 +119,19 @@ def send_email_message(
     text: str,
     author: Agent | None,
     auto_submitted: bool = False,
+    answering: Message | None = None,
 ) -> Message:
-    """Create an outbound email in a conversation and queue its delivery."""
-    recipient = customer_email_for_reply(conversation)
-    in_reply_to, references = thread_headers(conversation)
+    """Create an outbound email in a conversation and queue its delivery.
+
+    `answering` names the customer message this one answers when the caller has it at hand
+    (the acknowledgement of a new conversation); otherwise it is looked up.
+    """
+    if answering is not None:
+        recipient = (answering.reply_to or [answering.from_address])[0]
+        in_reply_to, references = answering.message_id, [*answering.references, answering.message_id]
+    else:
+        recipient = customer_email_for_reply(conversation)
+        in_reply_to, references = thread_headers(conversation)
     message = Message.objects.create(
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,

@@ -62,5 +62,9 @@ def acknowledge_new_conversation(*, message: Message, parsed: ParsedEmail) -> Me
     )
     AutoReplyLog.objects.create(address=parsed.from_address.lower())
     return conversations.send_email_message(
-        conversation=message.conversation, text=text, author=None, auto_submitted=True
+        conversation=message.conversation,
+        text=text,
+        author=None,
+        auto_submitted=True,
+        answering=message,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from comptoir.conversations import services as conversations
@@ -51,9 +52,8 @@ def receive_raw_email(
     When this returns, the email is committed: the caller may acknowledge it.
     """
     key, message_id = dedupe_key_for(raw)
-    existing = InboundEmail.objects.filter(dedupe_key=key).first()
-    if existing:
-        return Received(existing, created=False)
+    # The unique constraint on dedupe_key decides, so two listeners receiving the same
+    # message at once still store it once; a duplicate costs one failed insert.
     try:
         with transaction.atomic():
             inbound = InboundEmail.objects.create(
@@ -70,12 +70,15 @@ def receive_raw_email(
     return Received(inbound, created=True)
 
 
-def process_inbound_email(inbound_id: int) -> Message | None:
-    """Turn a stored raw email into a message in a conversation; safe to call twice."""
-    inbound = InboundEmail.objects.filter(pk=inbound_id).first()
+def process_inbound_email(inbound_id: int, *, inbound: InboundEmail | None = None) -> Message | None:
+    """Turn a stored raw email into a message in a conversation; safe to call twice.
+
+    `inbound` may be given when the caller has just stored it, to save reading it back.
+    """
+    if inbound is None:
+        inbound = InboundEmail.objects.filter(pk=inbound_id).first()
     if inbound is None or inbound.status == InboundEmail.Status.PROCESSED:
         return None
-    InboundEmail.objects.filter(pk=inbound_id).update(attempts=inbound.attempts + 1)
     try:
         parsed = parse_email(bytes(inbound.raw))
     except Exception as error:  # The parser should never raise; if it does, keep the raw.
@@ -94,7 +97,12 @@ def store_parsed_email(inbound: InboundEmail, parsed: ParsedEmail) -> Message:
     # Lock the row so that two workers processing the same email cannot both store it.
     claimed = InboundEmail.objects.filter(pk=inbound.pk).exclude(
         status=InboundEmail.Status.PROCESSED
-    ).update(status=InboundEmail.Status.PROCESSED, processed_at=timezone.now(), error="")
+    ).update(
+        status=InboundEmail.Status.PROCESSED,
+        processed_at=timezone.now(),
+        error="",
+        attempts=F("attempts") + 1,
+    )
     if claimed != 1:
         return Message.objects.get(raw_email=inbound)
     customer = customer_for(parsed)
@@ -175,7 +183,11 @@ def store_unreadable_email(inbound: InboundEmail, error: Exception) -> Message |
     with transaction.atomic():
         claimed = InboundEmail.objects.filter(pk=inbound.pk).exclude(
             status=InboundEmail.Status.PROCESSED
-        ).update(status=InboundEmail.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        ).update(
+            status=InboundEmail.Status.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            attempts=F("attempts") + 1,
+        )
         if claimed != 1 or Message.objects.filter(raw_email=inbound).exists():
             return None
         customer = customers.find_or_create_customer_by_email(address=UNKNOWN_SENDER)
@@ -190,6 +202,17 @@ def store_unreadable_email(inbound: InboundEmail, error: Exception) -> Message |
             text=bytes(inbound.raw)[:100_000].decode("utf-8", errors="replace"),
             raw_email=inbound,
         )
+
+
+def ingest_raw_email(raw: bytes, *, source: str) -> tuple[Received, Message | None]:
+    """Store and at once process an email, for callers that acknowledge only once both are
+    done (file import, IMAP). One commit: processing runs in a savepoint inside the
+    transaction that stores the raw email, so a processing failure still keeps the raw."""
+    with transaction.atomic():
+        received = receive_raw_email(raw, source=source)
+        if not received.created:
+            return received, None
+        return received, process_inbound_email(received.inbound.pk, inbound=received.inbound)
 
 
 def process_pending_inbound_emails(limit: int = 1000) -> int:

@@ -8,9 +8,8 @@ from comptoir.messaging.models import Delivery
 
 def queue_delivery(*, message: Message, recipient: str, channel: str = "email") -> Delivery:
     """Record that this message must reach this recipient, and wake a worker after commit."""
-    delivery, _ = Delivery.objects.get_or_create(
-        message=message, channel=channel, recipient=recipient
-    )
+    # A unique constraint keeps one delivery per message, channel and recipient.
+    delivery = Delivery.objects.create(message=message, channel=channel, recipient=recipient)
 
     def wake_worker() -> None:
         from comptoir.messaging.tasks import send_delivery_task

@@ -1,0 +1,41 @@
+"""Time Comptoir's ingest path (receive_raw_email + process_inbound_email) on one database.
+
+Run by run.py in a fresh process with DATABASE_URL and COMPTOIR_DATA_DIR set; prints JSON.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from comptoir.conversations.models import Conversation, Message  # noqa: E402
+from comptoir.mail.inbound import ingest_raw_email  # noqa: E402
+
+
+def main() -> None:
+    directory = Path(sys.argv[1])
+    raws = [path.read_bytes() for path in sorted(directory.glob("*.eml"))]
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    for raw in raws:
+        ingest_raw_email(raw, source="bench")
+    seconds = time.perf_counter() - started
+    print(json.dumps({
+        "messages": len(raws),
+        "seconds": seconds,
+        "rate": len(raws) / seconds,
+        "conversations": Conversation.objects.count(),
+        "stored": Message.objects.filter(direction=Message.Direction.INBOUND).count(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
