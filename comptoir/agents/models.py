@@ -16,6 +16,11 @@ class Agent(AbstractUser):
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The role is the one switch: an admin may open Django's admin, an agent may not.
+        self.is_staff = self.role == self.Role.ADMIN or self.is_superuser
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN or self.is_superuser

@@ -461,3 +461,11 @@ def test_conversation_page_query_count_does_not_grow_with_messages(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = agent_client.get(url)
     assert response.content.decode().count("photo-") >= 15
+
+
+@pytest.mark.django_db
+def test_role_admin_opens_django_admin_and_role_agent_does_not(client, agent, admin_agent):
+    client.force_login(admin_agent)
+    assert client.get("/admin/").status_code == 200
+    client.force_login(agent)
+    assert client.get("/admin/").status_code == 302
