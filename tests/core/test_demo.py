@@ -1,0 +1,35 @@
+"""The demo company loads through the real inbound and reply paths, once."""
+
+from django.core.management import call_command
+
+from comptoir.conversations.models import Conversation, Message
+from comptoir.customers.models import Customer, Identity
+from comptoir.mail.models import InboundEmail
+from comptoir.messaging.models import Delivery
+
+
+def test_demo_fills_every_status_through_the_real_inbound_path(db, mailoutbox):
+    call_command("load_demo")
+
+    for status in Conversation.Status.values:
+        assert Conversation.objects.filter(status=status).count() == 12, status
+    assert Customer.objects.count() >= 300
+    assert Identity.objects.filter(kind=Identity.Kind.PHONE, value__startswith="+33").count() > 50
+    # Every customer email went through receive_raw_email + process_inbound_email.
+    inbound = Message.objects.filter(direction=Message.Direction.INBOUND)
+    assert InboundEmail.objects.filter(source="demo", status="processed").count() == inbound.count()
+    assert not inbound.filter(raw_email__isnull=True).exists()
+    assert Message.objects.filter(direction=Message.Direction.INTERNAL).exists()
+    assert Message.objects.filter(direction=Message.Direction.OUTBOUND, author__isnull=False).exists()
+    # Nothing was sent for real.
+    assert mailoutbox == []
+    assert not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+
+
+def test_loading_the_demo_twice_duplicates_nothing(db):
+    call_command("load_demo")
+    counts = (Conversation.objects.count(), Message.objects.count(), Customer.objects.count())
+
+    call_command("load_demo")
+
+    assert (Conversation.objects.count(), Message.objects.count(), Customer.objects.count()) == counts
