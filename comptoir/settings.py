@@ -173,7 +173,13 @@ EMAIL_HOST_USER = os.environ.get("COMPTOIR_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("COMPTOIR_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("COMPTOIR_SMTP_STARTTLS", False)
 EMAIL_TIMEOUT = env_int("COMPTOIR_SMTP_TIMEOUT", 30)
-ANYMAIL = {}
+# django-anymail reads its provider keys from this dict: every ANYMAIL_<NAME> variable of the
+# environment lands here as <NAME> (ANYMAIL_BREVO_API_KEY -> ANYMAIL["BREVO_API_KEY"]).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
 
 # The team's address: the From of every reply, and where customers write.
 COMPTOIR_SUPPORT_ADDRESS = os.environ.get("COMPTOIR_SUPPORT_ADDRESS", "support@comptoir.localhost")
