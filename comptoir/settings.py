@@ -102,6 +102,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'comptoir.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: any command (migrate, mail-in…) works on a fresh data directory.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web, worker and mail-in roles read while one of them writes; IMMEDIATE
     # transactions avoid "database is locked" upgrades; synchronous=FULL makes a commit
     # durable before we acknowledge a message to a sending server.
@@ -137,7 +139,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the package by WhiteNoise (finders); a deployment that runs
+# collectstatic sets COMPTOIR_STATIC_ROOT.
+STATIC_ROOT = os.environ.get("COMPTOIR_STATIC_ROOT") or None
 # The project-wide CSS and vendored htmx live beside settings.py, not in an app.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -188,6 +192,8 @@ COMPTOIR_SUPPORT_NAME = os.environ.get("COMPTOIR_SUPPORT_NAME", "Service client"
 COMPTOIR_MAIL_IN_HOST = os.environ.get("COMPTOIR_MAIL_IN_HOST", "127.0.0.1")
 COMPTOIR_MAIL_IN_PORT = env_int("COMPTOIR_MAIL_IN_PORT", 2525)
 COMPTOIR_MAIL_IN_LMTP = env_bool("COMPTOIR_MAIL_IN_LMTP", False)
+# The name the listener greets with (220 <hostname>); defaults to the machine's FQDN.
+COMPTOIR_MAIL_IN_HOSTNAME = os.environ.get("COMPTOIR_MAIL_IN_HOSTNAME") or None
 COMPTOIR_MAIL_MAX_SIZE = env_int("COMPTOIR_MAIL_MAX_SIZE", 40 * 1024 * 1024)
 COMPTOIR_ATTACHMENT_MAX_SIZE = env_int("COMPTOIR_ATTACHMENT_MAX_SIZE", 25 * 1024 * 1024)
 # Loop protection: at most this many automatic answers to one sender per hour.

@@ -1,4 +1,8 @@
-"""Time Comptoir's ingest path (receive_raw_email + process_inbound_email) on one database.
+"""Time Comptoir's ingest path (parse + customer + thread + store) on one database.
+
+    ours.py DIR batch    the file-import path (`comptoir import-mail`): ingest_raw_emails
+    ours.py DIR single   the live path, one email per transaction (IMAP; SMTP's worker
+                         does the same work after the listener's own commit)
 
 Run by run.py in a fresh process with DATABASE_URL and COMPTOIR_DATA_DIR set; prints JSON.
 """
@@ -17,16 +21,19 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from comptoir.conversations.models import Conversation, Message  # noqa: E402
-from comptoir.mail.inbound import ingest_raw_email  # noqa: E402
+from comptoir.mail.inbound import ingest_raw_email, ingest_raw_emails  # noqa: E402
 
 
 def main() -> None:
-    directory = Path(sys.argv[1])
+    directory, mode = Path(sys.argv[1]), sys.argv[2]
     raws = [path.read_bytes() for path in sorted(directory.glob("*.eml"))]
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    for raw in raws:
-        ingest_raw_email(raw, source="bench")
+    if mode == "batch":
+        ingest_raw_emails(raws, source="bench")
+    else:
+        for raw in raws:
+            ingest_raw_email(raw, source="bench")  # acknowledges new requests, as live mail
     seconds = time.perf_counter() - started
     print(json.dumps({
         "messages": len(raws),

@@ -45,7 +45,7 @@ def recreate_postgres_database() -> None:
         connection.execute("CREATE DATABASE comptoir_bench")
 
 
-def measure_comptoir(directory: Path, database: str) -> dict[str, float]:
+def measure_comptoir(directory: Path, database: str, mode: str) -> dict[str, float]:
     data_dir = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
     env = {**os.environ, "COMPTOIR_DATA_DIR": str(data_dir), "COMPTOIR_LOG_LEVEL": "WARNING"}
     if database == "postgres":
@@ -53,7 +53,7 @@ def measure_comptoir(directory: Path, database: str) -> dict[str, float]:
         env["DATABASE_URL"] = POSTGRES_BENCH_URL
     else:
         env.pop("DATABASE_URL", None)
-    return run_json([sys.executable, str(HERE / "ours.py"), str(directory)], env)
+    return run_json([sys.executable, str(HERE / "ours.py"), str(directory), mode], env)
 
 
 def ensure_peer_venv() -> Path:
@@ -82,7 +82,8 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     for database in databases:
-        results[f"comptoir ({database})"] = measure_comptoir(directory, database)
+        for mode in ("batch", "single"):
+            results[f"comptoir {mode} ({database})"] = measure_comptoir(directory, database, mode)
     if not args.no_peer:
         results["django-helpdesk 2.6.1 (sqlite)"] = measure_peer(directory)
 

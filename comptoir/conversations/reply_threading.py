@@ -8,6 +8,7 @@ since anyone can type "[#42]".
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -47,30 +48,70 @@ def conversation_id_from_subject(subject: str) -> int | None:
     return int(match["id"]) if match else None
 
 
-def find_conversation_for_message(
-    *,
-    message_ids: Iterable[str],
-    recipient_addresses: Iterable[str],
-    subject: str,
-    customer_id: int,
-) -> Conversation | None:
-    """Return the conversation this message answers, or None for a new request."""
-    message_ids = [m for m in message_ids if m]
-    if message_ids:
-        answered = (
+@dataclass
+class ThreadingClues:
+    """What an incoming message tells about the conversation it may answer."""
+
+    message_ids: list[str]  # In-Reply-To first, then References, newest first
+    recipient_addresses: list[str]
+    subject: str
+    customer_id: int
+
+
+class ConversationLookup:
+    """Threading for a whole batch of incoming messages in two queries.
+
+    Built from the clues of every message of the batch; `remember` then adds the messages
+    stored by the batch itself, so that a reply later in the same batch (an mbox holding a
+    whole exchange) finds the conversation its first message opened.
+    """
+
+    def __init__(self, all_clues: Iterable[ThreadingClues]) -> None:
+        all_clues = list(all_clues)
+        self.in_batch: dict[str, Conversation] = {}
+        message_ids = {m for clues in all_clues for m in clues.message_ids if m}
+        # message_id -> conversation id of the latest message carrying it
+        self.by_message_id: dict[str, int] = dict(
             Message.objects.filter(message_id__in=message_ids)
-            .select_related("conversation")
-            .order_by("-created_at")
-            .first()
+            .order_by("created_at", "pk")
+            .values_list("message_id", "conversation_id")
+        ) if message_ids else {}
+        named = {
+            conversation_id
+            for clues in all_clues
+            for conversation_id in (
+                conversation_id_from_addresses(clues.recipient_addresses),
+                conversation_id_from_subject(clues.subject),
+            )
+            if conversation_id
+        }
+        wanted = set(self.by_message_id.values()) | named
+        self.conversations: dict[int, Conversation] = (
+            Conversation.objects.in_bulk(wanted) if wanted else {}
         )
-        if answered:
-            return answered.conversation
-    by_token = conversation_id_from_addresses(recipient_addresses)
-    if by_token:
-        conversation = Conversation.objects.filter(pk=by_token).first()
-        if conversation:
-            return conversation
-    by_subject = conversation_id_from_subject(subject)
-    if by_subject:
-        return Conversation.objects.filter(pk=by_subject, customer_id=customer_id).first()
-    return None
+
+    def remember(self, message_id: str, conversation: Conversation) -> None:
+        """Note a message stored by this batch (its conversation may not be saved yet)."""
+        if message_id:
+            self.in_batch[message_id] = conversation
+
+    def find(self, clues: ThreadingClues) -> Conversation | None:
+        """Return the conversation this message answers, or None for a new request."""
+        for message_id in clues.message_ids:
+            conversation = self.in_batch.get(message_id) or self.conversations.get(
+                self.by_message_id.get(message_id, 0)
+            )
+            if conversation:
+                return conversation
+        by_token = conversation_id_from_addresses(clues.recipient_addresses)
+        if by_token and by_token in self.conversations:
+            return self.conversations[by_token]
+        by_subject = self.conversations.get(conversation_id_from_subject(clues.subject) or 0)
+        if by_subject and by_subject.customer_id == clues.customer_id:
+            return by_subject
+        return None
+
+
+def find_conversation_for_message(clues: ThreadingClues) -> Conversation | None:
+    """Return the conversation one message answers, or None for a new request."""
+    return ConversationLookup([clues]).find(clues)

@@ -1,6 +1,6 @@
 """State changes of conversations: every change an agent or a channel makes goes through here."""
 
-from datetime import timedelta
+from datetime import datetime
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -41,16 +41,16 @@ def add_inbound_message(*, conversation: Conversation, **fields: object) -> Mess
         customer=conversation.customer,
         **fields,
     )
-    reopened = conversation.status in REOPENED_BY_CUSTOMER
-    if reopened:
-        conversation.status = Conversation.Status.OPEN
-    # A conversation opened for this very message already carries its time.
-    if reopened or conversation.last_message_at is None or (
-        conversation.last_message_at < message.created_at - timedelta(seconds=1)
-    ):
-        conversation.last_message_at = message.created_at
-        conversation.save(update_fields=["last_message_at", "status", "updated_at"])
+    note_customer_activity(conversation, at=message.created_at)
+    conversation.save(update_fields=["last_message_at", "status", "updated_at"])
     return message
+
+
+def note_customer_activity(conversation: Conversation, *, at: datetime) -> None:
+    """A customer wrote: reopen the conversation if it was waiting or resolved (not saved)."""
+    if conversation.status in REOPENED_BY_CUSTOMER:
+        conversation.status = Conversation.Status.OPEN
+    conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
 
 
 def flag_conversation(*, conversation: Conversation, reason: str) -> None:

@@ -38,6 +38,31 @@ def find_or_create_customer_by_email(*, address: str, name: str = "") -> Custome
     return customer
 
 
+def find_or_create_customers_by_email(senders: dict[str, str]) -> dict[str, Customer]:
+    """Bulk form of find_or_create_customer_by_email, for a batch of inbound emails.
+
+    `senders` maps normalised addresses to display names; returns address -> customer.
+    A concurrent creation of the same address raises IntegrityError: the caller retries.
+    """
+    found = {
+        identity.value: identity.customer
+        for identity in Identity.objects.select_related("customer").filter(
+            kind=Identity.Kind.EMAIL, value__in=list(senders)
+        )
+    }
+    missing = [address for address in senders if address not in found]
+    new_customers = Customer.objects.bulk_create(
+        [Customer(**dict(zip(("first_name", "last_name"), split_name(senders[a])))) for a in missing]
+    )
+    Identity.objects.bulk_create(
+        [
+            Identity(customer=customer, kind=Identity.Kind.EMAIL, value=address)
+            for address, customer in zip(missing, new_customers)
+        ]
+    )
+    return found | dict(zip(missing, new_customers))
+
+
 def add_phone(*, customer: Customer, number: str) -> Identity:
     """Attach a phone number (normalised to E.164) to a customer."""
     value = normalise_phone(number)

@@ -8,8 +8,11 @@
 """
 
 import hashlib
+import itertools
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -18,9 +21,9 @@ from django.utils import timezone
 
 from comptoir.conversations import services as conversations
 from comptoir.conversations.models import Attachment, Conversation, Message
-from comptoir.conversations.reply_threading import find_conversation_for_message
+from comptoir.conversations.reply_threading import ConversationLookup, ThreadingClues
 from comptoir.customers import services as customers
-from comptoir.customers.identities import InvalidIdentity
+from comptoir.customers.identities import InvalidIdentity, normalise_email
 from comptoir.mail import acknowledgement
 from comptoir.mail.attachments import sniff_content_type
 from comptoir.mail.models import InboundEmail
@@ -28,6 +31,8 @@ from comptoir.mail.parsing import ParsedEmail, message_id_of, parse_email
 
 logger = logging.getLogger(__name__)
 
+# The placeholder sender of emails without a usable From. ".invalid" (RFC 2606) can never be
+# a real address; it is stored as is, without the validation real addresses get.
 UNKNOWN_SENDER = "unknown-sender@invalid"
 
 
@@ -70,7 +75,9 @@ def receive_raw_email(
     return Received(inbound, created=True)
 
 
-def process_inbound_email(inbound_id: int, *, inbound: InboundEmail | None = None) -> Message | None:
+def process_inbound_email(
+    inbound_id: int, *, inbound: InboundEmail | None = None, acknowledge: bool = True
+) -> Message | None:
     """Turn a stored raw email into a message in a conversation; safe to call twice.
 
     `inbound` may be given when the caller has just stored it, to save reading it back.
@@ -86,15 +93,17 @@ def process_inbound_email(inbound_id: int, *, inbound: InboundEmail | None = Non
         return store_unreadable_email(inbound, error)
     try:
         with transaction.atomic():
-            message = store_parsed_email(inbound, parsed)
+            if not claim_for_processing(inbound):
+                return Message.objects.get(raw_email=inbound)
+            return store_parsed_emails([(inbound, parsed)], acknowledge=acknowledge)[0]
     except Exception as error:
         logger.exception("inbound email %s could not be stored", inbound_id)
         return store_unreadable_email(inbound, error)
-    return message
 
 
-def store_parsed_email(inbound: InboundEmail, parsed: ParsedEmail) -> Message:
-    # Lock the row so that two workers processing the same email cannot both store it.
+def claim_for_processing(inbound: InboundEmail) -> bool:
+    """Mark the email processed in the caller's transaction; False if another worker has."""
+    # The conditional UPDATE locks the row, so two workers cannot both store the email.
     claimed = InboundEmail.objects.filter(pk=inbound.pk).exclude(
         status=InboundEmail.Status.PROCESSED
     ).update(
@@ -103,22 +112,99 @@ def store_parsed_email(inbound: InboundEmail, parsed: ParsedEmail) -> Message:
         error="",
         attempts=F("attempts") + 1,
     )
-    if claimed != 1:
-        return Message.objects.get(raw_email=inbound)
-    customer = customer_for(parsed)
-    conversation = find_conversation_for_message(
-        message_ids=[parsed.in_reply_to, *reversed(parsed.references)],
+    return claimed == 1
+
+
+def store_parsed_emails(
+    emails: list[tuple[InboundEmail, ParsedEmail]], *, acknowledge: bool
+) -> list[Message]:
+    """Thread and store parsed emails, in the caller's transaction; one message each.
+
+    One path for one email (SMTP, IMAP) and for a batch (file import): a batch costs a
+    handful of queries in all rather than a dozen per email.
+    """
+    senders = [sender_address(parsed) for _, parsed in emails]
+    customers_by_address = customers.find_or_create_customers_by_email(
+        {sender: parsed.from_name for sender, (_, parsed) in zip(senders, emails)}
+    )
+    all_clues = [
+        threading_clues(inbound, parsed, customers_by_address[sender])
+        for sender, (inbound, parsed) in zip(senders, emails)
+    ]
+    lookup = ConversationLookup(all_clues)
+    now = timezone.now()
+    new_conversations: list[Conversation] = []
+    touched: dict[int, Conversation] = {}
+    messages: list[Message] = []
+    for sender, (inbound, parsed), clues in zip(senders, emails, all_clues):
+        customer = customers_by_address[sender]
+        conversation = lookup.find(clues)
+        if conversation is None or conversation.status == Conversation.Status.CLOSED:
+            conversation = Conversation(
+                customer=customer, subject=(parsed.subject or "(sans objet)")[:998]
+            )
+            new_conversations.append(conversation)
+        elif conversation.pk:
+            touched[conversation.pk] = conversation
+        conversations.note_customer_activity(conversation, at=now)
+        if parsed.defects:
+            conversation.needs_attention = True
+            conversation.attention_reason = (
+                "Email partly unreadable: " + ", ".join(parsed.defects)
+            )[:200]
+        lookup.remember(parsed.message_id, conversation)
+        messages.append(inbound_message(inbound, parsed, conversation, customer))
+    Conversation.objects.bulk_create(new_conversations)
+    Message.objects.bulk_create(messages)
+    save_touched_conversations(touched.values(), now)
+    opened = {id(conversation) for conversation in new_conversations}
+    for message, (_, parsed) in zip(messages, emails):
+        store_attachments(message, parsed)
+        if acknowledge and id(message.conversation) in opened:
+            opened.discard(id(message.conversation))  # one acknowledgement per conversation
+            acknowledgement.acknowledge_new_conversation(message=message, parsed=parsed)
+    return messages
+
+
+def save_touched_conversations(touched: Iterable[Conversation], now: datetime) -> None:
+    """Save the existing conversations a batch wrote to, in a few UPDATEs by new state
+    (bulk_update's CASE per row costs more than the inserts of the whole batch)."""
+    by_state: dict[tuple, list[int]] = {}
+    for conversation in touched:
+        state = (conversation.status, conversation.needs_attention, conversation.attention_reason)
+        by_state.setdefault(state, []).append(conversation.pk)
+    for (status, needs_attention, attention_reason), pks in by_state.items():
+        Conversation.objects.filter(pk__in=pks).update(
+            status=status, needs_attention=needs_attention, attention_reason=attention_reason,
+            last_message_at=now, updated_at=now,
+        )
+
+
+def sender_address(parsed: ParsedEmail) -> str:
+    """The normalised sender; without a usable one (missing or broken From), a placeholder
+    customer an agent can fix holds the email rather than losing it."""
+    try:
+        return normalise_email(parsed.from_address)
+    except InvalidIdentity:
+        return UNKNOWN_SENDER
+
+
+def threading_clues(inbound: InboundEmail, parsed: ParsedEmail, customer) -> ThreadingClues:  # noqa: ANN001
+    return ThreadingClues(
+        message_ids=[m for m in [parsed.in_reply_to, *reversed(parsed.references)] if m],
         recipient_addresses=[*parsed.to, *parsed.cc, *inbound.envelope_to],
         subject=parsed.subject,
         customer_id=customer.pk,
     )
-    is_new = conversation is None or conversation.status == Conversation.Status.CLOSED
-    if is_new:
-        conversation = conversations.open_conversation(
-            customer=customer, subject=parsed.subject or "(sans objet)"
-        )
-    message = conversations.add_inbound_message(
+
+
+def inbound_message(
+    inbound: InboundEmail, parsed: ParsedEmail, conversation: Conversation, customer  # noqa: ANN001
+) -> Message:
+    return Message(
         conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        customer=customer,
         subject=parsed.subject[:998],
         from_address=parsed.from_address[:320],
         from_name=parsed.from_name[:200],
@@ -136,25 +222,6 @@ def store_parsed_email(inbound: InboundEmail, parsed: ParsedEmail) -> Message:
         sent_at=parsed.date,
         raw_email=inbound,
     )
-    store_attachments(message, parsed)
-    if parsed.defects:
-        conversations.flag_conversation(
-            conversation=conversation, reason="Email partly unreadable: " + ", ".join(parsed.defects)
-        )
-    if is_new:
-        acknowledgement.acknowledge_new_conversation(message=message, parsed=parsed)
-    return message
-
-
-def customer_for(parsed: ParsedEmail):  # -> Customer
-    try:
-        return customers.find_or_create_customer_by_email(
-            address=parsed.from_address, name=parsed.from_name
-        )
-    except InvalidIdentity:
-        # No usable sender (missing or broken From): keep the email under a placeholder
-        # customer an agent can fix, rather than losing it.
-        return customers.find_or_create_customer_by_email(address=UNKNOWN_SENDER)
 
 
 def store_attachments(message: Message, parsed: ParsedEmail) -> None:
@@ -190,7 +257,7 @@ def store_unreadable_email(inbound: InboundEmail, error: Exception) -> Message |
         )
         if claimed != 1 or Message.objects.filter(raw_email=inbound).exists():
             return None
-        customer = customers.find_or_create_customer_by_email(address=UNKNOWN_SENDER)
+        customer = customers.find_or_create_customers_by_email({UNKNOWN_SENDER: ""})[UNKNOWN_SENDER]
         conversation = conversations.open_conversation(
             customer=customer, subject="Email illisible / unreadable email"
         )
@@ -204,15 +271,102 @@ def store_unreadable_email(inbound: InboundEmail, error: Exception) -> Message |
         )
 
 
-def ingest_raw_email(raw: bytes, *, source: str) -> tuple[Received, Message | None]:
+def ingest_raw_email(
+    raw: bytes, *, source: str, acknowledge: bool = True
+) -> tuple[Received, Message | None]:
     """Store and at once process an email, for callers that acknowledge only once both are
-    done (file import, IMAP). One commit: processing runs in a savepoint inside the
-    transaction that stores the raw email, so a processing failure still keeps the raw."""
+    done (IMAP). One commit: processing runs in a savepoint inside the transaction that
+    stores the raw email, so a processing failure still keeps the raw."""
     with transaction.atomic():
         received = receive_raw_email(raw, source=source)
         if not received.created:
             return received, None
-        return received, process_inbound_email(received.inbound.pk, inbound=received.inbound)
+        message = process_inbound_email(
+            received.inbound.pk, inbound=received.inbound, acknowledge=acknowledge
+        )
+        return received, message
+
+
+@dataclass
+class IngestCounts:
+    imported: int = 0
+    already_known: int = 0
+
+
+def ingest_raw_emails(
+    raws: Iterable[bytes], *, source: str, acknowledge: bool = False, batch_size: int = 200
+) -> IngestCounts:
+    """Store and process many emails (file import), a batch per transaction.
+
+    Imported mail is history, so by default no acknowledgement is sent for it.
+    """
+    counts = IngestCounts()
+    for batch in batches(raws, batch_size):
+        imported, known = ingest_batch(batch, source=source, acknowledge=acknowledge)
+        counts.imported += imported
+        counts.already_known += known
+    return counts
+
+
+def batches(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
+    # itertools.batched arrives with Python 3.12.
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def ingest_batch(raws: list[bytes], *, source: str, acknowledge: bool) -> tuple[int, int]:
+    """Ingest one batch in one transaction; return (imported, already known)."""
+    by_key: dict[str, tuple[bytes, str]] = {}
+    for raw in raws:
+        key, message_id = dedupe_key_for(raw)
+        by_key.setdefault(key, (raw, message_id))  # a copy within the batch counts as known
+    known = set(
+        InboundEmail.objects.filter(dedupe_key__in=list(by_key)).values_list("dedupe_key", flat=True)
+    )
+    new = {key: value for key, value in by_key.items() if key not in known}
+    parsed = {key: parse_or_none(raw) for key, (raw, _) in new.items()}
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            inbounds = InboundEmail.objects.bulk_create(
+                [
+                    InboundEmail(
+                        dedupe_key=key, message_id=message_id, source=source[:200], raw=raw,
+                        size=len(raw),
+                        # A parsed email is stored just below, in this same transaction.
+                        status=InboundEmail.Status.PROCESSED if parsed[key] else InboundEmail.Status.RECEIVED,
+                        processed_at=now if parsed[key] else None,
+                        attempts=1 if parsed[key] else 0,
+                    )
+                    for key, (raw, message_id) in new.items()
+                ]
+            )
+            store_parsed_emails(
+                [(inbound, parsed[inbound.dedupe_key]) for inbound in inbounds if parsed[inbound.dedupe_key]],
+                acknowledge=acknowledge,
+            )
+    except Exception:
+        # A concurrent import of the same sender or email, or an email the batch could not
+        # store: redo this batch one email at a time, where each failure is kept apart.
+        logger.warning("batch of %s emails failed; storing them one by one", len(new), exc_info=True)
+        imported = sum(
+            ingest_raw_email(raw, source=source, acknowledge=acknowledge)[0].created
+            for raw, _ in new.values()
+        )
+        return imported, len(raws) - imported
+    for inbound in inbounds:
+        if not parsed[inbound.dedupe_key]:
+            process_inbound_email(inbound.pk, acknowledge=acknowledge)  # keeps it, flagged
+    return len(new), len(raws) - len(new)
+
+
+def parse_or_none(raw: bytes) -> ParsedEmail | None:
+    try:
+        return parse_email(raw)
+    except Exception:  # the parser should never raise; the email is then stored unreadable
+        logger.exception("an email could not be parsed")
+        return None
 
 
 def process_pending_inbound_emails(limit: int = 1000) -> int:

@@ -92,11 +92,17 @@ def _ids(value: str) -> list[str]:
     return [strip_brackets(v) for v in value.split() if strip_brackets(v)]
 
 
+MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
 def message_id_of(raw: bytes) -> str:
     """Return the Message-ID of raw email bytes (cheap: headers only), or ''."""
     try:
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-        value = email.message_from_bytes(head).get("Message-ID", "")
+        # A regular expression over the header block: this runs once per received copy,
+        # duplicates included, so it skips building a Message object.
+        found = MESSAGE_ID_HEADER.search(head)
+        value = found[1].decode("ascii", errors="replace") if found else ""
         ids = _ids(decode_header(value))
         return (ids[0] if ids else "")[:998]
     except Exception:
