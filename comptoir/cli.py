@@ -15,6 +15,7 @@ Run Comptoir:
   web                   the web role (ASGI: agent UI, API, WebSockets)
   worker                the background worker (tasks and timers)
   mail-in               the inbound SMTP/LMTP listener
+  poll-mail             poll the IMAP mailboxes once (the worker does it every minute)
 
 Email tools:
   import-mail PATH      import an .eml file, a Maildir or an mbox (idempotent)

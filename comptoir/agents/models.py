@@ -17,13 +17,16 @@ class Agent(AbstractUser):
         verbose_name_plural = _("agents")
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # The role is the one switch: an admin may open Django's admin, an agent may not.
-        self.is_staff = self.role == self.Role.ADMIN or self.is_superuser
+        if self._state.adding and self.is_superuser:
+            self.role = self.Role.ADMIN  # `comptoir createsuperuser` makes an admin
+        # The role is the one switch: an admin may do everything, Django's admin included;
+        # an agent works in the agent interface only.
+        self.is_staff = self.is_superuser = self.role == self.Role.ADMIN
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_admin(self) -> bool:
-        return self.role == self.Role.ADMIN or self.is_superuser
+        return self.role == self.Role.ADMIN
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

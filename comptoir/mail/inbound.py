@@ -8,9 +8,8 @@
 """
 
 import hashlib
-import itertools
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -266,7 +265,8 @@ def store_unreadable_email(inbound: InboundEmail, error: Exception) -> Message |
         )
         return conversations.add_inbound_message(
             conversation=conversation,
-            text=bytes(inbound.raw)[:100_000].decode("utf-8", errors="replace"),
+            # PostgreSQL refuses NUL in text: the raw email keeps the original bytes.
+            text=bytes(inbound.raw)[:100_000].decode("utf-8", errors="replace").replace("\x00", ""),
             raw_email=inbound,
         )
 
@@ -287,78 +287,46 @@ def ingest_raw_email(
         return received, message
 
 
-@dataclass
-class IngestCounts:
-    imported: int = 0
-    already_known: int = 0
+def ingest_batch(raws: list[bytes], *, source: str, acknowledge: bool = False) -> list[bool]:
+    """Store and process many emails (a file import) in one transaction, in a few queries.
 
-
-def ingest_raw_emails(
-    raws: Iterable[bytes], *, source: str, acknowledge: bool = False, batch_size: int = 200
-) -> IngestCounts:
-    """Store and process many emails (file import), a batch per transaction.
-
-    Imported mail is history, so by default no acknowledgement is sent for it.
+    Returns, for each raw email, whether it was new (False: already stored, or a copy of an
+    earlier one in the batch). On failure nothing of the batch is stored and the error is
+    raised: the caller redoes the batch one email at a time with ingest_raw_email, where a
+    failure is kept apart. Imported mail is history: by default no acknowledgement is sent.
     """
-    counts = IngestCounts()
-    for batch in batches(raws, batch_size):
-        imported, known = ingest_batch(batch, source=source, acknowledge=acknowledge)
-        counts.imported += imported
-        counts.already_known += known
-    return counts
-
-
-def batches(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
-    # itertools.batched arrives with Python 3.12.
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
-def ingest_batch(raws: list[bytes], *, source: str, acknowledge: bool) -> tuple[int, int]:
-    """Ingest one batch in one transaction; return (imported, already known)."""
-    by_key: dict[str, tuple[bytes, str]] = {}
-    for raw in raws:
-        key, message_id = dedupe_key_for(raw)
-        by_key.setdefault(key, (raw, message_id))  # a copy within the batch counts as known
+    keys = [dedupe_key_for(raw) for raw in raws]
     known = set(
-        InboundEmail.objects.filter(dedupe_key__in=list(by_key)).values_list("dedupe_key", flat=True)
-    )
-    new = {key: value for key, value in by_key.items() if key not in known}
-    parsed = {key: parse_or_none(raw) for key, (raw, _) in new.items()}
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            inbounds = InboundEmail.objects.bulk_create(
-                [
-                    InboundEmail(
-                        dedupe_key=key, message_id=message_id, source=source[:200], raw=raw,
-                        size=len(raw),
-                        # A parsed email is stored just below, in this same transaction.
-                        status=InboundEmail.Status.PROCESSED if parsed[key] else InboundEmail.Status.RECEIVED,
-                        processed_at=now if parsed[key] else None,
-                        attempts=1 if parsed[key] else 0,
-                    )
-                    for key, (raw, message_id) in new.items()
-                ]
-            )
-            store_parsed_emails(
-                [(inbound, parsed[inbound.dedupe_key]) for inbound in inbounds if parsed[inbound.dedupe_key]],
-                acknowledge=acknowledge,
-            )
-    except Exception:
-        # A concurrent import of the same sender or email, or an email the batch could not
-        # store: redo this batch one email at a time, where each failure is kept apart.
-        logger.warning("batch of %s emails failed; storing them one by one", len(new), exc_info=True)
-        imported = sum(
-            ingest_raw_email(raw, source=source, acknowledge=acknowledge)[0].created
-            for raw, _ in new.values()
+        InboundEmail.objects.filter(dedupe_key__in=[key for key, _ in keys]).values_list(
+            "dedupe_key", flat=True
         )
-        return imported, len(raws) - imported
-    for inbound in inbounds:
-        if not parsed[inbound.dedupe_key]:
-            process_inbound_email(inbound.pk, acknowledge=acknowledge)  # keeps it, flagged
-    return len(new), len(raws) - len(new)
+    )
+    new: dict[str, InboundEmail] = {}
+    parsed: dict[str, ParsedEmail | None] = {}
+    created = []
+    for raw, (key, message_id) in zip(raws, keys):
+        is_new = key not in known and key not in new
+        created.append(is_new)
+        if is_new:
+            parsed[key] = parse_or_none(raw)
+            new[key] = InboundEmail(
+                dedupe_key=key, message_id=message_id, source=source[:200], raw=raw,
+                size=len(raw),
+            )
+    now = timezone.now()
+    for key, inbound in new.items():
+        if parsed[key]:  # stored just below, in this same transaction
+            inbound.status = InboundEmail.Status.PROCESSED
+            inbound.processed_at, inbound.attempts = now, 1
+    with transaction.atomic():
+        InboundEmail.objects.bulk_create(new.values())
+        store_parsed_emails(
+            [(new[key], email) for key, email in parsed.items() if email], acknowledge=acknowledge
+        )
+    for key, email in parsed.items():
+        if email is None:
+            process_inbound_email(new[key].pk, acknowledge=acknowledge)  # keeps it, flagged
+    return created
 
 
 def parse_or_none(raw: bytes) -> ParsedEmail | None:

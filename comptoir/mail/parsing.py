@@ -381,7 +381,28 @@ def parse_email(raw: bytes) -> ParsedEmail:
         _parse_into(raw if isinstance(raw, bytes) else bytes(raw), parsed)
     except Exception as error:  # A last guard: the inbound pipeline must never lose a mail.
         parsed.defects.append(f"parse-error:{type(error).__name__}")
+    _remove_nul_characters(parsed)
     return parsed
+
+
+def _remove_nul_characters(parsed: ParsedEmail) -> None:
+    """NUL never means anything in mail text, and PostgreSQL refuses it in text and JSON."""
+    for name, value in vars(parsed).items():
+        if isinstance(value, str) and "\x00" in value:
+            setattr(parsed, name, value.replace("\x00", ""))
+            _add_defect(parsed.defects, "nul-character")
+        elif isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+            setattr(parsed, name, [v.replace("\x00", "") for v in value])
+            _add_defect(parsed.defects, "nul-character")
+    for attachment in parsed.attachments:
+        attachment.filename = attachment.filename.replace("\x00", "")
+        attachment.content_type = attachment.content_type.replace("\x00", "")
+        attachment.content_id = attachment.content_id.replace("\x00", "")
+
+
+def _add_defect(defects: list[str], defect: str) -> None:
+    if defect not in defects:
+        defects.append(defect)
 
 
 def _parse_into(raw: bytes, parsed: ParsedEmail) -> None:

@@ -467,5 +467,6 @@ def test_conversation_page_query_count_does_not_grow_with_messages(
 def test_role_admin_opens_django_admin_and_role_agent_does_not(client, agent, admin_agent):
     client.force_login(admin_agent)
     assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/mail/inboundemail/").status_code == 200  # every permission
     client.force_login(agent)
     assert client.get("/admin/").status_code == 302
