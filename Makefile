@@ -24,8 +24,9 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/comptoir serve
 
-## Set up and run the whole test suite (DATABASE_URL selects PostgreSQL; SQLite otherwise).
+## Set up, lint and run the whole test suite (DATABASE_URL selects PostgreSQL; SQLite otherwise).
 test: $(STAMP) system-packages
+	$(BIN)/ruff check comptoir tests bench
 	$(BIN)/python -m pytest
 
 system-packages:

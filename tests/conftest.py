@@ -52,3 +52,7 @@ def make_email(
 
 
 __all__ = ["make_email", "override_settings"]
+
+
+# Fixtures shared by several test folders.
+from tests.comptoir_process import comptoir_processes  # noqa: E402, F401

@@ -41,8 +41,8 @@ def generate(count: int, seed: int = 7) -> list[bytes]:
     """Return `count` raw emails: about 60 % new requests from ~2,000 customers, 40 % replies."""
     rng = random.Random(seed)
     customers = [
-        (f"{f} {l}", f"{f.lower().replace('é', 'e')}.{l.lower().replace('è', 'e')}{n}@{rng.choice(DOMAINS)}")
-        for n, (f, l) in enumerate(
+        (f"{first} {last}", f"{first.lower().replace('é', 'e')}.{last.lower().replace('è', 'e')}{n}@{rng.choice(DOMAINS)}")
+        for n, (first, last) in enumerate(
             (rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)) for _ in range(2000)
         )
     ]

@@ -3,7 +3,6 @@ messages. Run by run.py inside the peer's own virtualenv; prints JSON."""
 
 import json
 import logging
-import os
 import sys
 import tempfile
 import time

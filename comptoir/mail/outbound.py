@@ -3,7 +3,6 @@
 import smtplib
 from email.utils import formataddr
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from comptoir.conversations.reply_threading import reply_address

@@ -46,8 +46,8 @@ def _quote_start(lines: list[str]) -> int | None:
             if any(pattern.match(window) for pattern in _QUOTE_HEADERS):
                 return index
         if _OUTLOOK_FROM.match(line):
-            following = [l for l in lines[index + 1 : index + 6] if l.strip()]
-            if sum(1 for l in following if _OUTLOOK_NEXT.match(l)) >= 2:
+            following = [next_line for next_line in lines[index + 1 : index + 6] if next_line.strip()]
+            if sum(1 for next_line in following if _OUTLOOK_NEXT.match(next_line)) >= 2:
                 return index
     return None
 
@@ -80,7 +80,7 @@ def _is_quote_header(lines: list[str], index: int) -> int:
     for width in (1, 2):
         chunk = lines[index : index + width]
         window = " ".join(part.strip() for part in chunk)
-        following = next((l for l in lines[index + width :] if l.strip()), "")
+        following = next((rest for rest in lines[index + width :] if rest.strip()), "")
         if (
             len(chunk) == width
             and all(part.strip() for part in chunk)
@@ -127,11 +127,11 @@ def _visible_lines(lines: list[str]) -> list[str]:
             continue
         width = _is_quote_header(lines, index)
         outlook = _OUTLOOK_FROM.match(line) and sum(
-            1 for l in [l for l in lines[index + 1 : index + 6] if l.strip()] if _OUTLOOK_NEXT.match(l)
+            1 for rest in lines[index + 1 : index + 6] if rest.strip() and _OUTLOOK_NEXT.match(rest)
         ) >= 2
         outlook = outlook or _is_header_block(lines, index)
         if width or outlook:
-            following = next((l for l in lines[index + max(width, 1) :] if l.strip()), "")
+            following = next((rest for rest in lines[index + max(width, 1) :] if rest.strip()), "")
             if width and following.lstrip().startswith(">"):
                 index += width
                 continue

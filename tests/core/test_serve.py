@@ -7,7 +7,6 @@ import urllib.request
 
 import pytest
 
-from tests.comptoir_process import comptoir_processes  # noqa: F401 (fixture)
 from tests.conftest import make_email
 from tests.smtp_sink import free_port
 

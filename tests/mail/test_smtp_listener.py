@@ -13,7 +13,6 @@ from django.db import connections
 from comptoir.conversations.models import Conversation, Message
 from comptoir.mail import smtp_listener
 from comptoir.mail.models import InboundEmail
-from tests.comptoir_process import comptoir_processes  # noqa: F401 (fixture)
 from tests.conftest import make_email
 from tests.smtp_sink import free_port
 
