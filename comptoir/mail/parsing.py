@@ -207,6 +207,8 @@ class _HTMLText(HTMLParser):
             or (tag == "blockquote" and attributes.get("type") == "cite")
             or attributes.get("id") in {"divRplyFwdMsg", "appendonsend"}
             or "moz-cite-prefix" in (attributes.get("class") or "")
+            # Lotus Notes/Domino puts the quoted message in a "section" after the reply.
+            or (attributes.get("class") or "").split() == ["domino-section"]
         ):
             self.stopped = True
             return
@@ -267,7 +269,22 @@ def _filename(part: Message, defects: list[str]) -> str:
             name = None
     if isinstance(name, tuple):
         name = email.utils.collapse_rfc2231_value(name)
+    if name and "\ufffd" in str(name):
+        # An unencoded 8-bit name (name=管理.doc): the email package turns its bytes into
+        # replacement characters; the raw header still has them, as decode_header expects.
+        name = _raw_parameter(part, "content-disposition", "filename") or _raw_parameter(
+            part, "content-type", "name"
+        ) or name
     return decode_header(name, defects) if name else ""
+
+
+def _raw_parameter(part: Message, header: str, parameter: str) -> str | None:
+    for name, value in part.raw_items():
+        if name.lower() == header:
+            found = re.search(rf'\b{parameter}\s*=\s*(?:"([^"]*)"|([^;\s]+))', str(value), re.I)
+            if found:
+                return found[1] if found[1] is not None else found[2]
+    return None
 
 
 def _tnef_attachments(data: bytes, defects: list[str]) -> list[ParsedAttachment] | None:
@@ -316,7 +333,8 @@ def _walk(message: Message, parsed: ParsedEmail, texts: list[str], htmls: list[s
                     continue
                 parts = [*payload, *parts]
             continue
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        # decode_header, not str(): with raw 8-bit bytes the email package gives a Header.
+        disposition = decode_header(part.get("Content-Disposition")).split(";")[0].strip().lower()
         filename = _filename(part, defects)
         content_id = strip_brackets(decode_header(part.get("Content-ID", "")))
         data = _payload_bytes(part, defects)
@@ -349,9 +367,14 @@ def _default_name(content_type: str) -> str:
     return "attachment" + {"text/calendar": ".ics", "text/plain": ".txt"}.get(content_type, "")
 
 
+DATE_COMMENT = re.compile(r"\([^()]*\)")
+
+
 def _date(value: str, defects: list[str]) -> datetime | None:
     if not value:
         return None
+    # A comment before the zone ("00:19:00 (EDT) -0400") makes the stdlib drop the zone.
+    value = " ".join(DATE_COMMENT.sub(" ", value).split())
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
