@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "comptoir.conversations",
     "comptoir.mail",
     "comptoir.messaging",
+    "comptoir.consents",
+    "comptoir.teams",
+    "comptoir.sla",
 ]
 
 MIDDLEWARE = [
@@ -201,9 +204,23 @@ COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR = env_int("COMPTOIR_AUTOREPLY_PER_SENDER_
 COMPTOIR_ACKNOWLEDGE_NEW_CONVERSATIONS = env_bool("COMPTOIR_ACKNOWLEDGE_NEW_CONVERSATIONS", True)
 # IMAP mailboxes are configured in the database (admin); this is how often they are polled.
 COMPTOIR_IMAP_POLL_SECONDS = env_int("COMPTOIR_IMAP_POLL_SECONDS", 60)
+# SLA defaults when no policy matches, in business time: first response and resolution
+# targets (0 hours: no resolution target); a warning this many minutes before a due time.
+COMPTOIR_SLA_FIRST_RESPONSE_MINUTES = env_int("COMPTOIR_SLA_FIRST_RESPONSE_MINUTES", 120)
+COMPTOIR_SLA_RESOLUTION_HOURS = env_int("COMPTOIR_SLA_RESOLUTION_HOURS", 27)
+COMPTOIR_SLA_WARNING_MINUTES = env_int("COMPTOIR_SLA_WARNING_MINUTES", 30)
+COMPTOIR_SLA_CHECK_SECONDS = env_int("COMPTOIR_SLA_CHECK_SECONDS", 60)
+# The answer rate assumed by the acknowledgement's delay until a team has a week of history.
+COMPTOIR_SLA_DEFAULT_ANSWERS_PER_HOUR = env_int("COMPTOIR_SLA_DEFAULT_ANSWERS_PER_HOUR", 4)
 # Outbound retry policy: attempt n waits base * 2**(n-1) seconds, up to max attempts.
 COMPTOIR_SEND_MAX_ATTEMPTS = env_int("COMPTOIR_SEND_MAX_ATTEMPTS", 6)
 COMPTOIR_SEND_RETRY_BASE_SECONDS = env_int("COMPTOIR_SEND_RETRY_BASE_SECONDS", 60)
+# The marketing topics a customer can choose in the preference centre (comma-separated codes).
+COMPTOIR_MARKETING_TOPICS = [
+    t.strip()
+    for t in os.environ.get("COMPTOIR_MARKETING_TOPICS", "offers,news,events").split(",")
+    if t.strip()
+]
 
 LOGGING = {
     "version": 1,

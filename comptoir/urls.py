@@ -6,6 +6,7 @@ from comptoir.api import api
 urlpatterns = [
     path("", include("comptoir.conversations.urls")),
     path("", include("comptoir.agents.urls")),
+    path("", include("comptoir.consents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

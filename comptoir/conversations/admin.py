@@ -21,11 +21,16 @@ class ConversationAdmin(admin.ModelAdmin):
         "status",
         "assignee",
         "last_message_at",
+        "sla_due_at",
         "needs_attention",
     )
-    list_filter = ("status", "needs_attention", "channel")
+    list_filter = ("status", "team", "needs_attention", "channel")
     search_fields = ("subject", "customer__first_name", "customer__last_name")
     raw_id_fields = ("customer", "assignee")
+    # The SLA clock is kept by the services (and repaired by the sweep), not typed in.
+    readonly_fields = (
+        "first_response_due_at", "resolution_due_at", "sla_due_at", "sla_paused_at", "sla_paused_for",
+    )
     list_select_related = ("customer", "assignee")
     inlines = [MessageInline]
 

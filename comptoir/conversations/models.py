@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +43,23 @@ class Conversation(TimeStampedModel):
     # Set when something needs a human look: an unreadable email, a suspected loop.
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     attention_reason = models.CharField(max_length=200, blank=True)
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("team"),
+    )
+    # SLA due times, counted in the team's business hours (comptoir.sla keeps them).
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # The next due time that matters, for the inbox order and the SLA sweep: the first
+    # response until it is sent, then the resolution; empty while the clock is paused.
+    sla_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
+    # The clock stops while the conversation waits on the customer (or is resolved).
+    sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    sla_paused_for = models.DurationField(_("SLA paused for"), default=timedelta(0))
 
     class Meta:
         verbose_name = _("conversation")
@@ -48,6 +67,8 @@ class Conversation(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-last_message_at"], name="conv_status_recent"),
             models.Index(fields=["assignee", "status"], name="conv_assignee_status"),
+            models.Index(fields=["status", "sla_due_at"], name="conv_status_due"),
+            models.Index(fields=["team", "status"], name="conv_team_status"),
         ]
 
     def __str__(self) -> str:

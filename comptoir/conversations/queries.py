@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
@@ -32,6 +32,18 @@ INBOX_LABELS: dict[InboxView, Promise] = {
     InboxView.WAITING: pgettext_lazy("inbox view", "Waiting"),
     InboxView.RESOLVED: pgettext_lazy("inbox view", "Resolved"),
 }
+
+
+# The views of work to do list the most urgent first: by the next SLA due time (the first
+# response until it is sent, then the resolution), those without one after. The others
+# (waiting, resolved, a search everywhere) list the newest activity first.
+VIEWS_BY_URGENCY = {InboxView.UNASSIGNED, InboxView.MINE, InboxView.OPEN}
+URGENCY_ORDER = [
+    F("sla_due_at").asc(nulls_last=True),
+    F("resolution_due_at").asc(nulls_last=True),
+    "-last_message_at",
+    "-pk",
+]
 
 
 def inbox_filter(view: InboxView, agent: Agent) -> Q:
@@ -84,7 +96,7 @@ def search_filter(text: str) -> Q:
 def list_conversations(
     *, view: InboxView | None, agent: Agent, search: str = ""
 ) -> QuerySet[Conversation]:
-    """Return the conversations of an inbox view (or all, when searching), newest activity first."""
+    """Return the conversations of an inbox view (or all, when searching), in the view's order."""
     conversations = Conversation.objects.select_related("customer", "assignee").prefetch_related(
         "customer__identities"
     )
@@ -92,14 +104,16 @@ def list_conversations(
         conversations = conversations.filter(inbox_filter(view, agent))
     if search.strip():
         conversations = conversations.filter(search_filter(search))
+    if view in VIEWS_BY_URGENCY:
+        return conversations.order_by(*URGENCY_ORDER)
     return conversations.order_by("-last_message_at", "-pk")
 
 
 def get_conversation(pk: int) -> Conversation:
     """Return one conversation with its customer and assignee; raise Http404 if missing."""
     return get_object_or_404(
-        Conversation.objects.select_related("customer", "assignee").prefetch_related(
-            "customer__identities"
+        Conversation.objects.select_related("customer", "assignee", "team").prefetch_related(
+            "customer__identities", "sla_alerts"
         ),
         pk=pk,
     )

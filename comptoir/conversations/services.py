@@ -11,6 +11,7 @@ from comptoir.agents.models import Agent
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers.models import Customer, Identity
 from comptoir.messaging import services as messaging
+from comptoir.sla import services as sla
 
 # A closed conversation is archived: a new message about it starts a fresh one. A resolved
 # one is reopened, because the customer is telling us it is not solved.
@@ -27,10 +28,14 @@ class ConversationError(Exception):
 def open_conversation(
     *, customer: Customer, subject: str, channel: str = Conversation.Channel.EMAIL
 ) -> Conversation:
-    """Start a new conversation for a customer."""
-    return Conversation.objects.create(
-        customer=customer, subject=subject[:998], channel=channel, last_message_at=timezone.now()
+    """Start a new conversation for a customer, in the default team, with its due times."""
+    now = timezone.now()
+    conversation = Conversation(
+        customer=customer, subject=subject[:998], channel=channel, last_message_at=now
     )
+    sla.set_due_times([conversation], now=now)
+    conversation.save(force_insert=True)
+    return conversation
 
 
 def add_inbound_message(*, conversation: Conversation, **fields: object) -> Message:
@@ -42,12 +47,18 @@ def add_inbound_message(*, conversation: Conversation, **fields: object) -> Mess
         **fields,
     )
     note_customer_activity(conversation, at=message.created_at)
-    conversation.save(update_fields=["last_message_at", "status", "updated_at"])
+    # Reopened by the customer: the clock runs again from now.
+    sla.sync_clock(conversation, now=message.created_at)
+    conversation.save(update_fields=["last_message_at", "status", "updated_at", *sla.CLOCK_FIELDS])
     return message
 
 
 def note_customer_activity(conversation: Conversation, *, at: datetime) -> None:
-    """A customer wrote: reopen the conversation if it was waiting or resolved (not saved)."""
+    """A customer wrote: reopen the conversation if it was waiting or resolved (not saved).
+
+    The caller restarts the SLA clock with the rest of its batch (`sla.sync_clock` for one
+    conversation, `sla.update_clocks_for_inbound` for an inbound batch).
+    """
     if conversation.status in REOPENED_BY_CUSTOMER:
         conversation.status = Conversation.Status.OPEN
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
@@ -164,6 +175,7 @@ def reply_to_conversation(*, conversation: Conversation, agent: Agent, text: str
         conversation.first_response_at = now
     if conversation.assignee_id is None:
         conversation.assignee = agent
+    sla.sync_clock(conversation, now=now)  # the customer's turn: the clock pauses
     conversation.save()
     return message
 
@@ -193,4 +205,6 @@ def change_status(*, conversation: Conversation, status: str) -> None:
     if status not in Conversation.Status.values:
         raise ConversationError(f"Unknown status: {status}")
     conversation.status = status
-    conversation.save(update_fields=["status", "updated_at"])
+    # Waiting on the customer, resolved or closed pauses the SLA clock; new or open runs it.
+    sla.sync_clock(conversation)
+    conversation.save(update_fields=["status", "updated_at", *sla.CLOCK_FIELDS])

@@ -16,6 +16,9 @@ class Customer(TimeStampedModel):
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # The only purchase fact we hold until the business-events API records orders: it decides
+    # the CNIL "soft opt-in" (marketing email to an existing customer without prior opt-in).
+    last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")

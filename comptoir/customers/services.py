@@ -1,6 +1,10 @@
 """State changes of the customer record."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from comptoir.customers.identities import normalise_email, normalise_phone
 from comptoir.customers.models import Customer, Identity
@@ -70,3 +74,13 @@ def add_phone(*, customer: Customer, number: str) -> Identity:
         kind=Identity.Kind.PHONE, value=value, defaults={"customer": customer}
     )
     return identity
+
+
+def record_purchase(*, customer: Customer, at: datetime | None = None) -> None:
+    """Note that the customer bought something; only a later purchase moves the date."""
+    at = at or timezone.now()
+    # A conditional UPDATE: events arriving out of order never move the date backwards.
+    Customer.objects.filter(pk=customer.pk).filter(
+        Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=at)
+    ).update(last_purchase_at=at)
+    customer.refresh_from_db(fields=["last_purchase_at"])

@@ -4,6 +4,9 @@ An automatic answer is never sent to automatic mail (RFC 3834 Auto-Submitted, Pr
 bulk/list/junk, mailer-daemon senders: the parser sets `auto_submitted` for all of them), and
 at most COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR times an hour to one sender, so that two
 robots answering each other stop after a few rounds.
+
+The delay it states is a forecast (`sla.forecast`): the team's backlog over its recent
+answer rate, in its business hours. A customer told "within two hours" plans around it.
 """
 
 from datetime import timedelta
@@ -12,21 +15,24 @@ from django.conf import settings
 from django.utils import timezone
 
 from comptoir.conversations import services as conversations
-from comptoir.conversations.models import Message
+from comptoir.conversations.models import Conversation, Message
 from comptoir.mail.models import AutoReplyLog
 from comptoir.mail.parsing import ParsedEmail
+from comptoir.sla import forecast
 
 ACKNOWLEDGEMENT_TEXT = {
     "fr": (
         "Bonjour{name},\n\n"
-        "Nous avons bien reçu votre message et nous vous répondrons dans les meilleurs délais.\n"
+        "Nous avons bien reçu votre message. Au vu des demandes en cours, nous vous "
+        "répondrons {delay}.\n"
         "Pour compléter votre demande, répondez simplement à cet email : votre réponse "
         "rejoindra votre dossier {reference}.\n\n"
         "Bien cordialement,\n{team}"
     ),
     "en": (
         "Hello{name},\n\n"
-        "We have received your message and will answer you as soon as we can.\n"
+        "We have received your message. Given the requests we are handling, we expect to "
+        "answer you {delay}.\n"
         "To add to your request, simply reply to this email: your answer will join "
         "your file {reference}.\n\n"
         "Kind regards,\n{team}"
@@ -39,6 +45,13 @@ def may_auto_reply(address: str) -> bool:
     since = timezone.now() - timedelta(hours=1)
     recent = AutoReplyLog.objects.filter(address=address.lower(), sent_at__gte=since).count()
     return recent < settings.COMPTOIR_AUTOREPLY_PER_SENDER_PER_HOUR
+
+
+def expected_delay_text(conversation: Conversation, language: str) -> str:
+    """Say when the team expects to answer, e.g. "dans environ 3 heures"."""
+    now = timezone.now()
+    expected_at = forecast.expected_first_response_at(conversation.team, now)
+    return forecast.describe_expected_response(now, expected_at, language)
 
 
 def acknowledge_new_conversation(*, message: Message, parsed: ParsedEmail) -> Message | None:
@@ -57,6 +70,7 @@ def acknowledge_new_conversation(*, message: Message, parsed: ParsedEmail) -> Me
     first_name = message.conversation.customer.first_name
     text = ACKNOWLEDGEMENT_TEXT[language].format(
         name=f" {first_name}" if first_name else "",
+        delay=expected_delay_text(message.conversation, language),
         reference=message.conversation.reference,
         team=settings.COMPTOIR_SUPPORT_NAME,
     )

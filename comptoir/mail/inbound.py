@@ -27,6 +27,7 @@ from comptoir.mail import acknowledgement
 from comptoir.mail.attachments import sniff_content_type
 from comptoir.mail.models import InboundEmail
 from comptoir.mail.parsing import ParsedEmail, message_id_of, parse_email
+from comptoir.sla import services as sla
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +154,9 @@ def store_parsed_emails(
             )[:200]
         lookup.remember(parsed.message_id, conversation)
         messages.append(inbound_message(inbound, parsed, conversation, customer))
+    # SLA: due times of the new conversations (saved by the bulk_create below) and the
+    # restarted clocks of the ones this customer reopened by writing (saved by this call).
+    sla.update_clocks_for_inbound(new=new_conversations, touched=touched.values())
     Conversation.objects.bulk_create(new_conversations)
     Message.objects.bulk_create(messages)
     save_touched_conversations(touched.values(), now)

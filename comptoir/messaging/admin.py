@@ -9,12 +9,14 @@ class DeliveryAdmin(admin.ModelAdmin):
         "id",
         "recipient",
         "channel",
+        "purpose",
         "status",
+        "refusal_reason",
         "attempts",
         "next_attempt_at",
         "sent_at",
     )
-    list_filter = ("status", "channel")
+    list_filter = ("status", "channel", "purpose", "refusal_reason")
     search_fields = ("recipient",)
     raw_id_fields = ("message",)
     readonly_fields = ("created_at",)

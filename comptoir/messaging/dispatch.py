@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from comptoir.consents.rules import may_send
 from comptoir.messaging.adapters import PermanentSendError, adapter_for
 from comptoir.messaging.models import Delivery
 
@@ -42,6 +43,20 @@ def send_delivery(delivery_id: int) -> str:
     delivery = Delivery.objects.select_related(
         "message__conversation__customer", "message__author"
     ).get(pk=delivery_id)
+    # Asked again at the last moment: a withdrawal or a bounce may have come in since the
+    # delivery was queued (a retry can be hours later).
+    decision = may_send(
+        delivery.message.conversation.customer,
+        delivery.purpose,
+        delivery.channel,
+        recipient=delivery.recipient,
+    )
+    if not decision.allowed:
+        logger.info("delivery %s refused: %s", delivery_id, decision.reason)
+        delivery.status = Delivery.Status.REFUSED
+        delivery.refusal_reason = decision.reason
+        delivery.save(update_fields=["status", "refusal_reason"])
+        return delivery.status
     try:
         adapter_for(delivery.channel).send(delivery)
     except PermanentSendError as error:

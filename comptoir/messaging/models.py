@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.consents.models import Purpose
+from comptoir.consents.rules import Reason
+
 
 class Delivery(models.Model):
     """One outbound send of one message to one recipient, and what became of it."""
@@ -10,11 +13,14 @@ class Delivery(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # The consent rules or the suppression list stopped it; it is never sent.
+        REFUSED = "refused", _("Refused")
 
     message = models.ForeignKey(
         "conversations.Message", on_delete=models.CASCADE, related_name="deliveries"
     )
     channel = models.CharField(max_length=16, default="email")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SERVICE)
     recipient = models.CharField(max_length=320)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -24,6 +30,7 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    refusal_reason = models.CharField(max_length=32, choices=Reason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

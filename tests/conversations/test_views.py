@@ -1,9 +1,12 @@
 """The agent interface through the Django test client: agent, admin_agent and anonymous."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from comptoir.conversations import services
 from comptoir.conversations.models import Attachment, Conversation, Message
@@ -145,12 +148,28 @@ def test_inbox_shows_the_five_views_with_counts(agent_client, agent):
     assert subjects == ["Sans agent"]
 
 
-def test_each_view_lists_its_conversations_newest_activity_first(agent_client, agent):
-    older = make_conversation(subject="Ancienne", assignee=agent, status="open")
-    newer = make_conversation(
-        subject="Récente", email="n@example.fr", assignee=agent, status="open"
+def test_open_views_list_the_most_urgent_first(agent_client, agent):
+    now = timezone.now()
+    later = make_conversation(
+        subject="Plus tard", assignee=agent, status="open", sla_due_at=now + timedelta(hours=5)
     )
-    response = agent_client.get(reverse("conversations:inbox") + "?view=mine")
+    overdue = make_conversation(
+        subject="En retard", email="n@example.fr", assignee=agent, status="open",
+        sla_due_at=now - timedelta(minutes=5),
+    )
+    without_due = make_conversation(
+        subject="Sans échéance", email="o@example.fr", assignee=agent, status="open",
+        sla_due_at=None,
+    )
+    for view in ["mine", "open"]:
+        response = agent_client.get(reverse("conversations:inbox") + f"?view={view}")
+        assert list(response.context["page"].object_list) == [overdue, later, without_due]
+
+
+def test_waiting_and_resolved_views_list_the_newest_activity_first(agent_client, agent):
+    older = make_conversation(subject="Ancienne", status="resolved")
+    newer = make_conversation(subject="Récente", email="n@example.fr", status="resolved")
+    response = agent_client.get(reverse("conversations:inbox") + "?view=resolved")
     assert list(response.context["page"].object_list) == [newer, older]
     waiting = agent_client.get(reverse("conversations:inbox") + "?view=waiting")
     assert list(waiting.context["page"].object_list) == []

@@ -1,0 +1,205 @@
+"""The consent ledger, the notices it points to, the customer's preferences and the suppression list.
+
+The ledger (`ConsentRecord`) is append-only: a change of mind is a new row, never an edit, so
+that the history can be shown to the customer or to the CNIL as it happened.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    # Service and transactional messages (order, shipping, payment failure, answers to the
+    # customer's own requests) rest on the contract and need no opt-in.
+    SERVICE = "service", _("Service and transactional")
+    MARKETING = "marketing", _("Marketing")
+    PROFILING = "profiling", _("Profiling")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    # For purposes that are not tied to a channel (profiling); a record on "any" applies to
+    # every channel.
+    ANY = "any", _("Any channel")
+
+
+class ConsentStatus(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class LegalBasis(models.TextChoices):
+    CONSENT = "consent", _("Consent")
+    CONTRACT = "contract", _("Contract")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("Web form")
+    IMPORT = "import", _("Import")
+    AGENT = "agent", _("Agent")
+    API = "api", _("API")
+    PREFERENCE_CENTRE = "preference_centre", _("Preference centre")
+    # A mail provider's POST to our List-Unsubscribe URL (RFC 8058), on the customer's click.
+    ONE_CLICK = "one_click", _("One-click unsubscribe")
+
+
+class AppendOnlyError(Exception):
+    """A ledger row was about to be changed or deleted: append a new one instead."""
+
+
+class NoticeVersion(models.Model):
+    """The exact text of an information notice shown when consent is collected, per version."""
+
+    name = models.SlugField(_("name"), max_length=64)
+    version = models.CharField(_("version"), max_length=32)
+    language = models.CharField(_("language"), max_length=8)
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice version")
+        verbose_name_plural = _("notice versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version", "language"], name="notice_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version} ({self.language})"
+
+
+class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("consent records are never updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # Erasing a customer still removes their rows: the cascade runs its own SQL.
+        raise AppendOnlyError("consent records are never deleted one by one")
+
+
+class ConsentRecord(models.Model):
+    """One statement of a customer's choice for a purpose on a channel, with its proof."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="consent_records"
+    )
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ConsentStatus.choices)
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT
+    )
+    source = models.CharField(_("source"), max_length=24, choices=Source.choices)
+    # Proof: when the customer expressed it (an import carries the original date), the notice
+    # they were shown, and for a web page the IP address and user agent of the request.
+    collected_at = models.DateTimeField(_("collected at"), default=timezone.now)
+    notice = models.ForeignKey(
+        NoticeVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consent_records",
+        verbose_name=_("notice"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    # Whatever else proves it: the import file and line, the agent and the call.
+    evidence = models.CharField(_("evidence"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ConsentRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["collected_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["customer", "purpose", "channel", "collected_at"],
+                name="consent_customer_purpose",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose}/{self.channel} {self.status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("consent records are never updated: append a new one")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("consent records are never deleted one by one")
+
+
+class Frequency(models.TextChoices):
+    AS_RELEVANT = "as_relevant", _("As often as relevant")
+    WEEKLY = "weekly", _("At most one message a week")
+    MONTHLY = "monthly", _("At most one message a month")
+
+
+class Preference(models.Model):
+    """What the customer chose in the preference centre besides consent: topics and frequency.
+
+    Which marketing channels they accept is consent, and lives in the ledger only.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="preference"
+    )
+    # Codes from COMPTOIR_MARKETING_TOPICS; without a row, every topic is wanted.
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    frequency = models.CharField(
+        _("frequency"), max_length=16, choices=Frequency.choices, default=Frequency.AS_RELEVANT
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.frequency}"
+
+
+class Suppression(models.Model):
+    """An address or phone number we must not send to on a channel, whoever owns it.
+
+    The ledger holds a customer's choices; this list holds what is tied to the address itself:
+    hard bounces, complaints from a provider's feedback loop, unsubscribes that arrived by
+    address only (an old list imported, a mailto unsubscribe), manual blocks.
+    """
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Complaint")
+        MANUAL = "manual", _("Manual")
+
+    # Normalised like Identity.value: lower-cased email, E.164 phone.
+    value = models.CharField(_("address or phone"), max_length=320)
+    channel = models.CharField(
+        _("channel"),
+        max_length=8,
+        choices=[(c.value, c.label) for c in (Channel.EMAIL, Channel.SMS)],
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppression list")
+        constraints = [
+            models.UniqueConstraint(fields=["value", "channel"], name="suppression_unique_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.channel}, {self.reason})"
