@@ -55,4 +55,5 @@ __all__ = ["make_email", "override_settings"]
 
 
 # Fixtures shared by several test folders.
+from tests.browser_support import browser_page  # noqa: E402, F401
 from tests.comptoir_process import comptoir_processes  # noqa: E402, F401

@@ -1,8 +1,5 @@
 """An agent answers a customer's email in a real browser (Debian's chromium via Playwright)."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from comptoir.conversations import services
@@ -10,39 +7,10 @@ from comptoir.conversations.models import Message
 from comptoir.customers.models import Customer, Identity
 from comptoir.mail.inbound import process_inbound_email, receive_raw_email
 from comptoir.messaging.models import Delivery
+from tests.browser_support import SCREENSHOTS
 from tests.conftest import make_email
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(os.environ.get("COMPTOIR_SCREENSHOT_DIR", "/tmp"))
-
-
-@pytest.fixture
-def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls
-    # from the test body unless told that this is deliberate.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="fr-FR")
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-
 
 def seed_other_conversations() -> None:
     customer = Customer.objects.create(first_name="Louis", last_name="Bernard")

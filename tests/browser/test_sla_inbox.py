@@ -8,7 +8,7 @@ from django.utils import timezone
 from comptoir.conversations import services
 from comptoir.conversations.models import Conversation
 from comptoir.customers.models import Customer, Identity
-from tests.browser.test_agent_interface import SCREENSHOTS, browser_page  # noqa: F401 (fixture)
+from tests.browser_support import SCREENSHOTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

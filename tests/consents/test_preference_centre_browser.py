@@ -13,7 +13,7 @@ from comptoir.consents.models import (
     Source,
 )
 from comptoir.consents.rules import may_send
-from tests.browser.test_agent_interface import SCREENSHOTS, browser_page  # noqa: F401 (fixture)
+from tests.browser_support import SCREENSHOTS
 from tests.consents.conftest import record
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -24,7 +24,7 @@ def test_customer_changes_frequency_then_leaves_all_marketing(
     live_server,
     settings,
     customer,
-    browser_page,  # noqa: F811
+    browser_page,
 ):
     settings.PUBLIC_URL = live_server.url
     record(customer, Purpose.MARKETING, Channel.EMAIL, ConsentStatus.GRANTED, timezone.now())
