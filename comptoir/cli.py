@@ -20,6 +20,12 @@ Run Comptoir:
 Email tools:
   import-mail PATH      import an .eml file, a Maildir or an mbox (idempotent)
   parse-mail FILE       print what Comptoir reads in an email (--json)
+  classify FILE         sort an email: category, level, language, sentiment (--json)
+  train-classifier      retrain the sorting classifier, print its held-out accuracy
+
+Customers:
+  import-customers FILE import customers from .csv or .xlsx; all rows or none (--dry-run, --json)
+  create-api-token NAME --scope SCOPE …  print a new JSON API token (shown once)
 
 Administration: any Django command, e.g. migrate, createsuperuser, shell.
 """

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "comptoir.consents",
     "comptoir.teams",
     "comptoir.sla",
+    "comptoir.privacy",
+    "comptoir.sorting",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +217,9 @@ COMPTOIR_SLA_DEFAULT_ANSWERS_PER_HOUR = env_int("COMPTOIR_SLA_DEFAULT_ANSWERS_PE
 # Outbound retry policy: attempt n waits base * 2**(n-1) seconds, up to max attempts.
 COMPTOIR_SEND_MAX_ATTEMPTS = env_int("COMPTOIR_SEND_MAX_ATTEMPTS", 6)
 COMPTOIR_SEND_RETRY_BASE_SECONDS = env_int("COMPTOIR_SEND_RETRY_BASE_SECONDS", 60)
+# The key of the hashes that keep an erased person's addresses on the suppression list;
+# changing it forgets those entries (see docs/privacy.md).
+COMPTOIR_SUPPRESSION_HASH_KEY = os.environ.get("COMPTOIR_SUPPRESSION_HASH_KEY") or SECRET_KEY
 # The marketing topics a customer can choose in the preference centre (comma-separated codes).
 COMPTOIR_MARKETING_TOPICS = [
     t.strip()

@@ -30,3 +30,37 @@ class Agent(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class ApiToken(models.Model):
+    """A key a program (the shop, the ERP) uses to call the JSON API, with what it may do.
+
+    Only a SHA-256 hash of the token is stored: the token itself is shown once, at creation.
+    A plain hash is enough (no slow KDF) because tokens are 256 random bits, not passwords.
+    """
+
+    class Scope(models.TextChoices):
+        CUSTOMERS_READ = "customers:read", _("Read customers, their consents and events")
+        CUSTOMERS_WRITE = "customers:write", _("Create and change customers and identities")
+        CONSENTS_WRITE = "consents:write", _("Record consent")
+        EVENTS_WRITE = "events:write", _("Record business events")
+        CUSTOMERS_EXPORT = "customers:export", _("Export everything held about a customer")
+
+    name = models.CharField(_("name"), max_length=120)
+    # The first characters of the token, to recognise it in a list without revealing it.
+    prefix = models.CharField(_("prefix"), max_length=16)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -23,8 +23,10 @@ may have arrived in between. The rules, in order:
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.consents.models import (
@@ -44,6 +46,9 @@ SOFT_OPT_IN_WINDOW = timedelta(days=3 * 365)
 
 # Suppressions that stop every purpose, service included.
 BLOCKS_EVERY_PURPOSE = {Suppression.Reason.HARD_BOUNCE, Suppression.Reason.MANUAL}
+
+# Suppression values starting with this are keyed hashes, not addresses (see hashed_value).
+HASH_PREFIX = "hmac-sha256:"
 
 IDENTITY_KIND = {Channel.EMAIL: Identity.Kind.EMAIL, Channel.SMS: Identity.Kind.PHONE}
 
@@ -155,11 +160,14 @@ def suppression_reason(
         ]
         if not values:
             return Reason.NO_ADDRESS
-    reasons: dict[str, str] = dict(
-        Suppression.objects.filter(
-            value__in=values, channel=channel, created_at__lte=at
+    # An erased person's addresses are kept only as keyed hashes (comptoir.privacy.erasure).
+    hashed = {hashed_value(value): value for value in values}
+    reasons: dict[str, str] = {
+        hashed.get(value, value): reason
+        for value, reason in Suppression.objects.filter(
+            value__in=[*values, *hashed], channel=channel, created_at__lte=at
         ).values_list("value", "reason")
-    )
+    }
     stopping = {
         value: reason
         for value, reason in reasons.items()
@@ -175,6 +183,22 @@ def normalise_value(value: str, channel: str) -> str:
         return normalise_phone(value) if channel == Channel.SMS else normalise_email(value)
     except InvalidIdentity:
         return value.strip().lower()
+
+
+def hashed_value(value: str) -> str:
+    """Return the keyed hash that stands for a normalised address on the suppression list.
+
+    Erasing a person must not erase their objection: the suppression list keeps their
+    addresses in this form, which matches the address again but cannot be read back. The
+    key is COMPTOIR_SUPPRESSION_HASH_KEY: changing it forgets every hashed entry.
+    """
+    digest = salted_hmac(
+        "comptoir.consents.suppression",
+        value,
+        secret=settings.COMPTOIR_SUPPRESSION_HASH_KEY,
+        algorithm="sha256",
+    ).hexdigest()
+    return f"{HASH_PREFIX}{digest}"
 
 
 def wants_topic(customer: Customer, topic: str) -> bool:

@@ -16,7 +16,7 @@ from comptoir.consents.models import (
     Purpose,
     Suppression,
 )
-from comptoir.consents.rules import effective_record, normalise_value
+from comptoir.consents.rules import effective_record, hashed_value, normalise_value
 from comptoir.customers.models import Customer
 
 # The channels a customer can accept or refuse marketing on.
@@ -154,3 +154,53 @@ def lift_suppression(*, value: str, channel: str) -> bool:
         value=normalise_value(value, channel), channel=channel
     ).delete()
     return deleted > 0
+
+
+def move_consent_records(
+    *, from_customer_id: int, to_customer_id: int, record_ids: list[int] | None = None
+) -> list[int]:
+    """Give one customer's ledger rows to another, when two records are merged or unmerged.
+
+    The only change the ledger allows: the rows keep every statement, date and proof; only
+    the record they belong to changes, because the two records were one person all along.
+    `record_ids` limits the move to those rows (an undo moves back exactly what it moved).
+    Returns the ids moved.
+    """
+    # The base manager's plain queryset: the ledger's own manager refuses every update.
+    rows = ConsentRecord._base_manager.filter(customer_id=from_customer_id)
+    if record_ids is not None:
+        rows = rows.filter(pk__in=record_ids)
+    ids = list(rows.values_list("pk", flat=True))
+    ConsentRecord._base_manager.filter(pk__in=ids).update(customer_id=to_customer_id)
+    return ids
+
+
+@transaction.atomic
+def erase_consent_history(*, customer: Customer, addresses: dict[str, str]) -> int:
+    """Remove the customer's ledger and preferences, keeping their objection as hashes.
+
+    `addresses` maps each normalised address or number of the customer to its channel. Each
+    goes on the suppression list as a keyed hash (reason: unsubscribed, so marketing stops
+    and an answer to a later request of theirs still goes): an erased person is not
+    prospected again when an old list is re-imported. An existing entry for the address
+    keeps its reason (a hard bounce stays a hard bounce) but loses the readable value.
+    Returns the number of ledger rows removed.
+    """
+    for value, channel in addresses.items():
+        existing = Suppression.objects.filter(value=value, channel=channel).first()
+        hashed = hashed_value(value)
+        if not Suppression.objects.filter(value=hashed, channel=channel).exists():
+            Suppression.objects.create(
+                value=hashed,
+                channel=channel,
+                reason=existing.reason if existing else Suppression.Reason.UNSUBSCRIBED,
+                note="erasure",
+                created_at=existing.created_at if existing else timezone.now(),
+            )
+        if existing:
+            existing.delete()
+    Preference.objects.filter(customer=customer).delete()
+    # The ledger's rows hold the proof of consent (IP address, user agent, evidence): once
+    # the person is erased, the hashed suppression is what is left of their choice.
+    deleted, _ = ConsentRecord._base_manager.filter(customer=customer).delete()
+    return deleted

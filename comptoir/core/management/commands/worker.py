@@ -14,13 +14,19 @@ def periodic_jobs() -> list[tuple[int, object]]:
     """Return (period in seconds, task) pairs the worker's clock enqueues."""
     from comptoir.mail.tasks import poll_mailboxes_task, process_pending_inbound_emails_task
     from comptoir.messaging.tasks import send_due_deliveries_task
+    from comptoir.privacy.tasks import apply_retention_rules_task
     from comptoir.sla.tasks import check_sla_deadlines_task
+    from comptoir.sorting.tasks import classify_pending_conversations_task
 
     return [
         (30, process_pending_inbound_emails_task),
         (30, send_due_deliveries_task),
         (settings.COMPTOIR_IMAP_POLL_SECONDS, poll_mailboxes_task),
         (settings.COMPTOIR_SLA_CHECK_SECONDS, check_sla_deadlines_task),
+        # Sorting classifies new conversations here rather than from mail.inbound: a sweep
+        # also catches conversations from imports and from before the classifier existed.
+        (30, classify_pending_conversations_task),
+        (24 * 3600, apply_retention_rules_task),
     ]
 
 

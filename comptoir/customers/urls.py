@@ -1,0 +1,14 @@
+from django.urls import path
+
+from comptoir.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("customers/", views.customer_list, name="list"),
+    path("customers/<int:pk>/", views.customer_detail, name="detail"),
+    path("customers/<int:pk>/completion-link/", views.completion_link, name="completion_link"),
+    path("customers/missing-data/", views.customers_with_gaps, name="gaps"),
+    path("customers/import/", views.import_page, name="import"),
+    path("p/<str:token>/", views.complete_profile, name="complete_profile"),
+]
