@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from comptoir.conversations import services as conversations
 from comptoir.conversations.models import Attachment, Conversation, Message
+from comptoir.core.bulk import insert_objects
 from comptoir.conversations.reply_threading import ConversationLookup, ThreadingClues
 from comptoir.customers import services as customers
 from comptoir.customers.identities import InvalidIdentity, normalise_email
@@ -154,11 +155,11 @@ def store_parsed_emails(
             )[:200]
         lookup.remember(parsed.message_id, conversation)
         messages.append(inbound_message(inbound, parsed, conversation, customer))
-    # SLA: due times of the new conversations (saved by the bulk_create below) and the
+    # SLA: due times of the new conversations (saved by the insert below) and the
     # restarted clocks of the ones this customer reopened by writing (saved by this call).
     sla.update_clocks_for_inbound(new=new_conversations, touched=touched.values())
-    Conversation.objects.bulk_create(new_conversations)
-    Message.objects.bulk_create(messages)
+    insert_objects(new_conversations)
+    insert_objects(messages)
     save_touched_conversations(touched.values(), now)
     opened = {id(conversation) for conversation in new_conversations}
     for message, (_, parsed) in zip(messages, emails):
@@ -323,7 +324,7 @@ def ingest_batch(raws: list[bytes], *, source: str, acknowledge: bool = False) -
             inbound.status = InboundEmail.Status.PROCESSED
             inbound.processed_at, inbound.attempts = now, 1
     with transaction.atomic():
-        InboundEmail.objects.bulk_create(new.values())
+        insert_objects(list(new.values()))
         store_parsed_emails(
             [(new[key], email) for key, email in parsed.items() if email], acknowledge=acknowledge
         )

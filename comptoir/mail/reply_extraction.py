@@ -20,6 +20,8 @@ _QUOTE_HEADERS = [
     ),
     re.compile(r"^_{20,}\s*$"),
 ]
+# Every quote header above begins so: a cheap test that spares most lines the full patterns.
+_QUOTE_HEADER_START = re.compile(r"^\s*(?:(?:le|on|am|el)\b|[-*_])", re.I)
 # Outlook block: "From:/De :" followed within a few lines by "Sent:/Envoyé :" or "Date:".
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(From|De)\s*:\*?\s*\S", re.I)
 _OUTLOOK_NEXT = re.compile(
@@ -41,10 +43,11 @@ def _quote_start(lines: list[str]) -> int | None:
         if stripped.startswith(">"):
             # A quote block: also drop a header line right above it if it looks like one.
             return index
-        for width in (1, 2, 3):
-            window = " ".join(part.strip() for part in lines[index : index + width])
-            if any(pattern.match(window) for pattern in _QUOTE_HEADERS):
-                return index
+        if _QUOTE_HEADER_START.match(line):
+            for width in (1, 2, 3):
+                window = " ".join(part.strip() for part in lines[index : index + width])
+                if any(pattern.match(window) for pattern in _QUOTE_HEADERS):
+                    return index
         if _OUTLOOK_FROM.match(line):
             following = [next_line for next_line in lines[index + 1 : index + 6] if next_line.strip()]
             if sum(1 for next_line in following if _OUTLOOK_NEXT.match(next_line)) >= 2:
