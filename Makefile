@@ -7,13 +7,19 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium dovecot-imapd
 
-.PHONY: demo serve test install system-packages
+.PHONY: demo serve test install lock system-packages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $(STAMP)
+
+## Record the exact versions installed now as the constraints of every later install.
+lock: $(STAMP)
+	{ echo "# Exact versions the test suite last passed with (pip freeze of 'make install')."; \
+	  echo "# The Makefile installs with these as constraints; regenerate with 'make lock'."; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock
 
 install: $(STAMP)
 
