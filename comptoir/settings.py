@@ -163,6 +163,15 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("COMPTOIR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# The rate limits of the public forms count in this cache. LocMem counts per web process:
+# with N web processes a sender gets up to N times the limit, still a limit.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "comptoir",
+    }
+}
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(

@@ -14,6 +14,15 @@ def media_and_tasks(tmp_path, settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The rate limits count in the cache: one test's POSTs must not spend another's.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def agent(db):
     from comptoir.agents.models import Agent

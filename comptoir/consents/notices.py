@@ -11,6 +11,7 @@ from django.utils import timezone
 from comptoir.consents.models import NoticeVersion
 
 PREFERENCE_CENTRE = "preference-centre"
+SIGN_UP = "sign-up"
 
 BUILT_IN = {
     (PREFERENCE_CENTRE, "fr"): (
@@ -33,6 +34,21 @@ BUILT_IN = {
         "We record each of your choices with its date, the version of this text, the IP address "
         "and the browser used, so that we can prove it. You can access your data, have it "
         "corrected or erased by writing to our customer service."
+    ),
+    (SIGN_UP, "fr"): (
+        "En cochant cette case, vous acceptez de recevoir nos offres et actualités par e-mail. "
+        "Ce choix est facultatif et vous pouvez le retirer à tout moment par le lien de "
+        "désabonnement présent dans chaque message. Nous enregistrons votre choix avec sa date, "
+        "la version de ce texte, l'adresse IP et le navigateur utilisés, pour pouvoir en "
+        "apporter la preuve. Vous pouvez accéder à vos données, les faire rectifier ou effacer "
+        "en écrivant à notre service client."
+    ),
+    (SIGN_UP, "en"): (
+        "By ticking this box, you agree to receive our offers and news by email. This choice is "
+        "optional and you can withdraw it at any time with the unsubscribe link in each message. "
+        "We record your choice with its date, the version of this text, the IP address and the "
+        "browser used, so that we can prove it. You can access your data, have it corrected or "
+        "erased by writing to our customer service."
     ),
 }
 

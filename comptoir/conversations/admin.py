@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from comptoir.conversations.models import Attachment, Conversation, Message
+from comptoir.conversations.models import Attachment, CallbackRequest, Conversation, Message
 
 
 class MessageInline(admin.StackedInline):
@@ -49,3 +49,11 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("conversation", "author", "customer", "raw_email")
     list_select_related = ("conversation",)
     inlines = [AttachmentInline]
+
+
+@admin.register(CallbackRequest)
+class CallbackRequestAdmin(admin.ModelAdmin):
+    list_display = ("id", "phone_number", "due_at", "status", "team", "conversation", "done_by")
+    list_filter = ("status", "team")
+    search_fields = ("phone_number",)
+    raw_id_fields = ("conversation", "requested_by", "done_by")

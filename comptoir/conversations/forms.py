@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.agents.models import Agent
 from comptoir.conversations import queries
-from comptoir.conversations.models import Conversation
+from comptoir.conversations.models import Conversation, Message
+from comptoir.teams import queries as teams
+from comptoir.teams.models import Team
 
 
 class TypedText:
@@ -54,3 +56,41 @@ class AssignForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Conversation.Status.choices)
+
+
+class LogContactForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[
+            (Conversation.Channel.PHONE, _("Phone")),
+            (Conversation.Channel.LETTER, _("Letter")),
+            (Conversation.Channel.FAX, _("Fax")),
+        ],
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[
+            (Message.Direction.OUTBOUND, _("To the customer")),
+            (Message.Direction.INBOUND, _("From the customer")),
+        ],
+    )
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+
+
+class CallbackForm(forms.Form):
+    phone_number = forms.CharField(label=_("Phone number"), max_length=40)
+    due_at = forms.DateTimeField(
+        label=_("Call back by"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Any team")
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["team"].queryset = teams.list_teams()  # type: ignore[attr-defined]

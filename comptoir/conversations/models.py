@@ -19,6 +19,10 @@ class Conversation(TimeStampedModel):
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
+        # Logged by an agent after the fact: nothing is sent or received through Comptoir.
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        FAX = "fax", _("Fax")
 
     subject = models.CharField(_("subject"), max_length=998, blank=True)
     customer = models.ForeignKey(
@@ -90,7 +94,9 @@ class Message(TimeStampedModel):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=16, choices=Direction.choices)
-    channel = models.CharField(max_length=16, default=Conversation.Channel.EMAIL)
+    channel = models.CharField(
+        max_length=16, choices=Conversation.Channel.choices, default=Conversation.Channel.EMAIL
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -154,3 +160,55 @@ class Attachment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class CallbackRequest(TimeStampedModel):
+    """A customer to call back by a due time: a task for the phone team."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To call")
+        DONE = "done", _("Called back")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="callback_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="requested_callbacks",
+        verbose_name=_("requested by"),
+    )
+    # E.164, as the customer's phone identities are stored.
+    phone_number = models.CharField(_("phone number"), max_length=32)
+    due_at = models.DateTimeField(_("call back by"))
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="callback_requests",
+        verbose_name=_("team"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="completed_callbacks",
+        verbose_name=_("done by"),
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("call-back request")
+        verbose_name_plural = _("call-back requests")
+        indexes = [models.Index(fields=["status", "due_at"], name="callback_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} {self.due_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from comptoir.agents.models import Agent
-from comptoir.conversations.models import Attachment, Conversation, Message
+from comptoir.conversations.models import Attachment, CallbackRequest, Conversation, Message
 from comptoir.customers.models import Identity
 
 Status = Conversation.Status
@@ -146,3 +146,26 @@ def list_assignable_agents() -> QuerySet[Agent]:
 def get_attachment(pk: int) -> Attachment:
     """Return one attachment; raise Http404 if missing."""
     return get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
+
+
+def find_customer_phone(conversation: Conversation) -> str | None:
+    """Return the customer's first phone number, from the prefetched identities if any."""
+    for identity in conversation.customer.identities.all():
+        if identity.kind == Identity.Kind.PHONE:
+            return identity.value
+    return None
+
+
+def list_open_callbacks(conversation: Conversation | None = None) -> QuerySet[CallbackRequest]:
+    """Return the call-backs still to make, the most urgent first."""
+    callbacks = CallbackRequest.objects.filter(status=CallbackRequest.Status.OPEN)
+    if conversation is not None:
+        callbacks = callbacks.filter(conversation=conversation)
+    return callbacks.select_related(
+        "conversation__customer", "requested_by", "team"
+    ).order_by("due_at", "pk")
+
+
+def get_callback(pk: int) -> CallbackRequest:
+    """Return one call-back request; raise Http404 if missing."""
+    return get_object_or_404(CallbackRequest, pk=pk)

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
-from comptoir.conversations.models import Conversation, Message
+from comptoir.conversations.models import CallbackRequest, Conversation, Message
+from comptoir.customers.identities import InvalidIdentity, normalise_phone
 from comptoir.customers.models import Customer, Identity
 from comptoir.messaging import services as messaging
 from comptoir.sla import services as sla
+from comptoir.teams.models import Team
 
 # A closed conversation is archived: a new message about it starts a fresh one. A resolved
 # one is reopened, because the customer is telling us it is not solved.
@@ -190,6 +192,116 @@ def add_note(*, conversation: Conversation, agent: Agent, text: str) -> Message:
         author=agent,
         text=text,
     )
+
+
+# Contacts an agent logs by hand: they happened outside Comptoir, so nothing is sent.
+LOGGED_CHANNELS = {
+    Conversation.Channel.PHONE,
+    Conversation.Channel.LETTER,
+    Conversation.Channel.FAX,
+}
+LOGGED_DIRECTIONS = {Message.Direction.INBOUND, Message.Direction.OUTBOUND}
+
+
+def is_answer(*, channel: str, direction: str) -> bool:
+    """Whether a logged contact answers the customer, for the first-response SLA.
+
+    A call the agent took is answered live, whoever dialled; a letter or fax from the
+    customer is only the customer writing again.
+    """
+    return direction == Message.Direction.OUTBOUND or channel == Conversation.Channel.PHONE
+
+
+@transaction.atomic
+def log_contact(
+    *,
+    conversation: Conversation,
+    agent: Agent,
+    channel: str,
+    direction: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+) -> Message:
+    """Record a phone call, letter or fax that happened outside Comptoir; nothing is sent.
+
+    An answer (a call, or anything outbound) counts as the first response; a letter or fax
+    from the customer reopens a waiting conversation, like an inbound email.
+    """
+    if channel not in LOGGED_CHANNELS:
+        raise ConversationError("This channel cannot be logged by hand.")
+    if direction not in LOGGED_DIRECTIONS:
+        raise ConversationError("A logged contact is either from or to the customer.")
+    if not summary.strip():
+        raise ConversationError("The summary is empty.")
+    now = timezone.now()
+    occurred_at = min(occurred_at or now, now)  # a contact cannot be logged in advance
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=direction,
+        channel=channel,
+        author=agent,
+        customer=conversation.customer,
+        text=summary,
+        # When the contact happened, which the customer timeline sorts by.
+        sent_at=occurred_at,
+    )
+    if direction == Message.Direction.INBOUND:
+        note_customer_activity(conversation, at=occurred_at)
+    else:
+        conversation.last_message_at = max(filter(None, [conversation.last_message_at, occurred_at]))
+    if is_answer(channel=channel, direction=direction):
+        if conversation.first_response_at is None:
+            conversation.first_response_at = occurred_at
+        if conversation.status == Conversation.Status.NEW:
+            conversation.status = Conversation.Status.OPEN
+        if conversation.assignee_id is None:
+            conversation.assignee = agent
+    sla.sync_clock(conversation, now=now)
+    conversation.save()
+    return message
+
+
+def request_callback(
+    *,
+    conversation: Conversation,
+    agent: Agent,
+    phone_number: str,
+    due_at: datetime,
+    team: Team | None = None,
+    note: str = "",
+) -> CallbackRequest:
+    """Ask the phone team to call the customer back by a due time."""
+    try:
+        number = normalise_phone(phone_number)
+    except InvalidIdentity as error:
+        raise ConversationError("This phone number is not valid.") from error
+    return CallbackRequest.objects.create(
+        conversation=conversation,
+        requested_by=agent,
+        phone_number=number,
+        due_at=due_at,
+        team=team,
+        note=note,
+    )
+
+
+def complete_callback(
+    *, callback: CallbackRequest, agent: Agent, status: str = CallbackRequest.Status.DONE
+) -> bool:
+    """Close an open call-back request as done or cancelled; return False if already closed.
+
+    The conditional update makes two agents clicking at once close it only once.
+    """
+    if status not in (CallbackRequest.Status.DONE, CallbackRequest.Status.CANCELLED):
+        raise ConversationError(f"Unknown status: {status}")
+    now = timezone.now()
+    updated = CallbackRequest.objects.filter(
+        pk=callback.pk, status=CallbackRequest.Status.OPEN
+    ).update(status=status, done_by=agent, done_at=now, updated_at=now)
+    if updated != 1:
+        return False
+    callback.status, callback.done_by, callback.done_at = status, agent, now
+    return True
 
 
 def assign_conversation(*, conversation: Conversation, assignee: Agent | None) -> None:

@@ -11,5 +11,9 @@ urlpatterns = [
     path("conversations/<int:pk>/note/", views.add_note, name="note"),
     path("conversations/<int:pk>/assign/", views.assign, name="assign"),
     path("conversations/<int:pk>/status/", views.change_status, name="status"),
+    path("conversations/<int:pk>/contact/", views.log_contact, name="log_contact"),
+    path("conversations/<int:pk>/callback/", views.request_callback, name="request_callback"),
+    path("callbacks/", views.callbacks, name="callbacks"),
+    path("callbacks/<int:pk>/done/", views.complete_callback, name="complete_callback"),
     path("attachments/<int:pk>/", views.download_attachment, name="attachment"),
 ]

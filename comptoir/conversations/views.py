@@ -5,14 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.agents.models import Agent
 from comptoir.conversations import queries, services
-from comptoir.conversations.forms import AssignForm, NoteForm, ReplyForm, StatusForm
-from comptoir.conversations.models import Conversation
+from comptoir.conversations.forms import (
+    AssignForm,
+    CallbackForm,
+    LogContactForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+)
+from comptoir.conversations.models import CallbackRequest, Conversation
 from comptoir.conversations.queries import InboxView
 
 PAGE_SIZE = 50
@@ -30,6 +38,10 @@ SERVICE_ERRORS = (
     gettext_noop("The reply is empty."),
     gettext_noop("The note is empty."),
     gettext_noop("This customer has no email address to answer to."),
+    gettext_noop("This channel cannot be logged by hand."),
+    gettext_noop("A logged contact is either from or to the customer."),
+    gettext_noop("The summary is empty."),
+    gettext_noop("This phone number is not valid."),
 )
 
 
@@ -68,6 +80,8 @@ def render_conversation(
     *,
     reply_form: ReplyForm | None = None,
     note_form: NoteForm | None = None,
+    contact_form: LogContactForm | None = None,
+    callback_form: CallbackForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -78,6 +92,16 @@ def render_conversation(
         "note_form": note_form or NoteForm(),
         "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
         "status_form": StatusForm(initial={"status": conversation.status}),
+        "contact_form": contact_form or LogContactForm(),
+        "callback_form": callback_form
+        or CallbackForm(
+            initial={
+                "phone_number": queries.find_customer_phone(conversation) or "",
+                "team": conversation.team_id,
+            }
+        ),
+        "callbacks": queries.list_open_callbacks(conversation),
+        "now": timezone.now(),
     }
     return render(request, "conversations/conversation.html", context, status=status)
 
@@ -129,6 +153,82 @@ def add_note(request: AgentRequest, pk: int) -> HttpResponse:
         return render_conversation(request, conversation, note_form=form, status=400)
     messages.success(request, _("Note added."))
     return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def log_contact(request: AgentRequest, pk: int) -> HttpResponse:
+    conversation = queries.get_conversation(pk)
+    form = LogContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The contact was not logged: check the form."))
+        return render_conversation(request, conversation, contact_form=form, status=400)
+    try:
+        services.log_contact(
+            conversation=conversation,
+            agent=request.user,
+            channel=form.cleaned_data["channel"],
+            direction=form.cleaned_data["direction"],
+            summary=form.cleaned_data["summary"].replace("\r\n", "\n"),
+        )
+    except services.ConversationError as error:
+        messages.error(
+            request, _("The contact was not logged: %(error)s") % {"error": error_text(error)}
+        )
+        return render_conversation(request, conversation, contact_form=form, status=400)
+    messages.success(request, _("Contact logged."))
+    return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def request_callback(request: AgentRequest, pk: int) -> HttpResponse:
+    conversation = queries.get_conversation(pk)
+    form = CallbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The call-back was not requested: check the form."))
+        return render_conversation(request, conversation, callback_form=form, status=400)
+    try:
+        services.request_callback(
+            conversation=conversation,
+            agent=request.user,
+            phone_number=form.cleaned_data["phone_number"],
+            due_at=form.cleaned_data["due_at"],
+            team=form.cleaned_data["team"],
+            note=form.cleaned_data["note"],
+        )
+    except services.ConversationError as error:
+        form.add_error("phone_number", error_text(error))
+        messages.error(
+            request,
+            _("The call-back was not requested: %(error)s") % {"error": error_text(error)},
+        )
+        return render_conversation(request, conversation, callback_form=form, status=400)
+    messages.success(request, _("Call-back requested."))
+    return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_GET
+def callbacks(request: AgentRequest) -> HttpResponse:
+    return render(
+        request,
+        "conversations/callbacks.html",
+        {"callbacks": queries.list_open_callbacks(), "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def complete_callback(request: AgentRequest, pk: int) -> HttpResponse:
+    callback = queries.get_callback(pk)
+    cancel = "cancel" in request.POST
+    status = CallbackRequest.Status.CANCELLED if cancel else CallbackRequest.Status.DONE
+    if services.complete_callback(callback=callback, agent=request.user, status=status):
+        messages.success(request, _("Call-back cancelled.") if cancel else _("Call-back done."))
+    else:
+        messages.info(request, _("This call-back was already closed."))
+    return redirect("conversations:callbacks")
 
 
 @login_required

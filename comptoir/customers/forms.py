@@ -1,4 +1,5 @@
-"""Forms of the customer pages: the import upload and the customer's own completion form."""
+"""Forms of the customer pages: the import upload, the customer's own completion form and the
+public sign-up form."""
 
 from typing import Any
 
@@ -6,7 +7,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.form_abuse import HoneypotForm
 from comptoir.customers.completeness import RequiredField
+from comptoir.customers.identities import InvalidIdentity, normalise_email, normalise_phone
 from comptoir.customers.models import Customer, CustomField, RequiredProfileField, Store
 
 Field = RequiredProfileField.Field
@@ -49,13 +52,64 @@ def builtin_form_field(name: str, label: str) -> forms.Field:
     return forms.CharField(label=label, required=False, max_length=150)
 
 
-class CompletionForm(forms.Form):
+class CompletionForm(HoneypotForm):
     """The fields a customer's record lacks, and only those."""
 
     def __init__(self, *args: Any, missing: list[RequiredField], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Reached from a personal link: the honeypot is enough, no time trap.
+        super().__init__(*args, time_trap=False, **kwargs)
         for field in missing:
             if field.custom is not None:
                 self.fields[field.name] = custom_form_field(field.custom)
             else:
                 self.fields[field.name] = builtin_form_field(field.name, field.label)
+
+
+class SignUpForm(HoneypotForm):
+    """The public sign-up: an email address, and whatever else the person chooses to give."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    # Personal details are optional: we ask only for what we need to write to them [002].
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    age_bracket = forms.ChoiceField(
+        label=_("Age bracket"),
+        required=False,
+        choices=[("", "—"), *Customer.AgeBracket.choices],
+    )
+    # Unticked unless the person ticks it: a pre-ticked box is not consent (CNIL, GDPR art. 7).
+    marketing = forms.BooleanField(
+        label=_("I would like to receive your offers and news by email"),
+        required=False,
+        initial=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["phone"].widget.input_type = "tel"  # type: ignore[attr-defined]
+        self.fields["marketing"].widget.attrs["aria-describedby"] = "notice"
+
+    def clean_email(self) -> str:
+        # The same check as the identities, so that an address Django accepts and
+        # email-validator refuses ("x@localhost") is a form error, not a server error.
+        try:
+            return normalise_email(self.cleaned_data["email"])
+        except InvalidIdentity:
+            raise forms.ValidationError(_("Enter a valid email address.")) from None
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data["phone"].strip()
+        if phone:
+            try:
+                normalise_phone(phone)
+            except InvalidIdentity:
+                raise forms.ValidationError(_("Enter a valid phone number.")) from None
+        return phone
+
+    def profile_questions(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_questions() if field.name != "marketing"]

@@ -325,3 +325,31 @@ def complete_profile(
         change.changes = {**change.changes, **added}
         change.save(update_fields=["changes"])
     return change
+
+
+@transaction.atomic
+def sign_up_customer(*, email: str, values: dict[str, Any], phone: str = "") -> Customer:
+    """Register someone from the public sign-up form, or add to the record holding the email.
+
+    Whoever fills the form may not own the address, so a record that exists is never
+    overwritten: only its empty fields are filled, and a phone number another customer holds
+    is left with them. Raises InvalidIdentity for a malformed email or phone.
+    """
+    if phone:
+        normalise_phone(phone)  # Refuse a bad number before anything is written.
+    customer = find_or_create_customer_by_email(address=email)
+    blanks = {
+        name: value
+        for name, value in values.items()
+        if value not in (None, "") and not getattr(customer, name)
+    }
+    if blanks:
+        update_profile(
+            customer=customer, values=blanks, source=ProfileChange.Source.COMPLETION_FORM
+        )
+    if phone:
+        try:
+            add_identity(customer=customer, kind=Identity.Kind.PHONE, value=phone)
+        except IdentityTaken:
+            pass
+    return customer

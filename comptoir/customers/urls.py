@@ -11,4 +11,6 @@ urlpatterns = [
     path("customers/missing-data/", views.customers_with_gaps, name="gaps"),
     path("customers/import/", views.import_page, name="import"),
     path("p/<str:token>/", views.complete_profile, name="complete_profile"),
+    path("inscription/", views.sign_up, name="sign_up"),
+    path("inscription/merci/", views.sign_up_done, name="sign_up_done"),
 ]

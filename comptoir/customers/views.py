@@ -1,5 +1,5 @@
 """HTTP views of the customer record: list, 360 view, missing data, import; and the public
-completion form reached from a signed link."""
+pages: the completion form reached from a signed link, and the sign-up form."""
 
 import uuid
 from pathlib import Path
@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -18,9 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from comptoir.agents.models import Agent
 from comptoir.consents import queries as consent_queries
-from comptoir.consents.models import Channel
+from comptoir.consents import services as consent_services
+from comptoir.consents.models import Channel, ConsentStatus, Purpose, Source
+from comptoir.consents.notices import SIGN_UP, current_notice
+from comptoir.core.form_abuse import is_rate_limited
 from comptoir.customers import completeness, queries, services
-from comptoir.customers.forms import CompletionForm, ImportForm
+from comptoir.customers.forms import CompletionForm, ImportForm, SignUpForm
 from comptoir.customers.importing import ImportFileError, detect_format, import_customers
 from comptoir.customers.models import Customer
 from comptoir.privacy import services as privacy
@@ -185,7 +189,23 @@ def confirm_import(request: AgentRequest) -> HttpResponse:
     return redirect("customers:list")
 
 
-# --- Public: the customer's own completion form -------------------------------------------------
+# --- Public: the customer's own completion form, and the sign-up form ---------------------------
+
+# POSTs from one IP address to one public form: a household or an office shares an address,
+# so a few mistakes must fit; a robot hammering the form must not.
+PUBLIC_POST_LIMIT = 5
+PUBLIC_POST_WINDOW = 10 * 60
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "customers/too_many_requests.html",
+        {"support_name": settings.COMPTOIR_SUPPORT_NAME},
+        status=429,
+    )
+    response["Retry-After"] = str(PUBLIC_POST_WINDOW)
+    return response
 
 
 def speak_customer_language(request: HttpRequest, customer: Customer) -> None:
@@ -199,6 +219,10 @@ def speak_customer_language(request: HttpRequest, customer: Customer) -> None:
 @require_http_methods(["GET", "POST"])
 def complete_profile(request: HttpRequest, token: str) -> HttpResponse:
     """Ask the customer only for what their record lacks; the answer lands in the record."""
+    if request.method == "POST" and is_rate_limited(
+        request, "complete_profile", limit=PUBLIC_POST_LIMIT, window=PUBLIC_POST_WINDOW
+    ):
+        return too_many_requests(request)
     customer = completeness.find_customer_by_completion_token(token)
     if customer is None:
         raise Http404("unknown, altered or expired link")
@@ -210,6 +234,9 @@ def complete_profile(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "support_name": settings.COMPTOIR_SUPPORT_NAME,
     }
+    if request.method == "POST" and form.is_from_robot():
+        messages.success(request, _("Thank you, your details have been saved."))
+        return redirect("customers:complete_profile", token=token)
     if request.method == "GET" or not form.is_valid():
         return render(
             request, "customers/complete_profile.html", context, status=200 if request.method == "GET" else 400
@@ -231,3 +258,61 @@ def complete_profile(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "customers/complete_profile.html", context, status=400)
     messages.success(request, _("Thank you, your details have been saved."))
     return redirect("customers:complete_profile", token=token)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    """The public sign-up form: an email address, optional details, an optional opt-in."""
+    if request.method == "POST" and is_rate_limited(
+        request, "sign_up", limit=PUBLIC_POST_LIMIT, window=PUBLIC_POST_WINDOW
+    ):
+        return too_many_requests(request)
+    notice = current_notice(SIGN_UP, translation.get_language() or "fr")
+    form = SignUpForm(request.POST or None)
+    context = {"form": form, "notice": notice, "support_name": settings.COMPTOIR_SUPPORT_NAME}
+    if request.method == "GET":
+        return render(request, "customers/sign_up.html", context)
+    # A robot gets the thank-you page too, with nothing stored: no signal to learn from.
+    if form.is_from_robot():
+        return redirect("customers:sign_up_done")
+    if not form.is_valid():
+        return render(request, "customers/sign_up.html", context, status=400)
+    data = form.cleaned_data
+    with transaction.atomic():
+        customer = services.sign_up_customer(
+            email=data["email"],
+            phone=data["phone"],
+            values={
+                "first_name": data["first_name"],
+                "last_name": data["last_name"],
+                "age_bracket": data["age_bracket"],
+                "language": translation.get_language() or "",
+            },
+        )
+        if data["marketing"] and (
+            consent_services.current_marketing_status(customer, Channel.EMAIL)
+            != ConsentStatus.GRANTED
+        ):
+            consent_services.record_consent(
+                customer=customer,
+                purpose=Purpose.MARKETING,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.GRANTED,
+                proof=consent_services.Proof(
+                    source=Source.FORM,
+                    notice=notice,
+                    ip_address=request.META.get("REMOTE_ADDR") or None,
+                    user_agent=request.headers.get("User-Agent", ""),
+                    evidence="sign-up form",
+                ),
+            )
+    # The same page whether the address was new or known: the form must not tell a stranger
+    # who is a customer.
+    return redirect("customers:sign_up_done")
+
+
+@require_GET
+def sign_up_done(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "customers/sign_up_done.html", {"support_name": settings.COMPTOIR_SUPPORT_NAME}
+    )
