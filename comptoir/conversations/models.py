@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.core.models import TimeStampedModel
@@ -44,6 +45,8 @@ class Conversation(TimeStampedModel):
     )
     last_message_at = models.DateTimeField(_("last message"), null=True, db_index=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # The last time it was resolved; cleared when the customer reopens it.
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     # Set when something needs a human look: an unreadable email, a suspected loop.
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     attention_reason = models.CharField(max_length=200, blank=True)
@@ -212,3 +215,55 @@ class CallbackRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.phone_number} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ConversationEvent(models.Model):
+    """One thing that happened to a conversation: its audit trail and the KPIs' raw facts.
+
+    Append-only. Every service that changes a conversation records what it did here, so
+    "who did what, when" is one query, and figures such as the reopen rate or the number
+    of conversations forwarded to an internal service are counts of events.
+    """
+
+    class Kind(models.TextChoices):
+        VIEWED = "viewed", _("Viewed")
+        REPLIED = "replied", _("Replied")
+        NOTE_ADDED = "note_added", _("Added a note")
+        ASSIGNED = "assigned", _("Assigned")
+        ROUTED = "routed", _("Routed to a team")
+        STATUS_CHANGED = "status_changed", _("Changed the status")
+        REOPENED = "reopened", _("Reopened")
+        CONTACT_LOGGED = "contact_logged", _("Logged a contact")
+        CALLBACK_REQUESTED = "callback_requested", _("Requested a call-back")
+        FORWARDED = "forwarded", _("Forwarded to an internal service")
+        FORWARD_ANSWERED = "forward_answered", _("Internal service answered")
+        AUTO_ANSWERED = "auto_answered", _("Answered automatically")
+        MACRO_APPLIED = "macro_applied", _("Applied a macro")
+        SATISFACTION_RATED = "satisfaction_rated", _("Customer rated the answer")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    # Empty for what the system or the customer did (routing, a reopening email).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversation_events",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # What changed, without personal data: {"from": "open", "to": "resolved"}, a team id…
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["conversation", "at"], name="event_conv_at"),
+            models.Index(fields=["kind", "at"], name="event_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} #{self.conversation_id}"

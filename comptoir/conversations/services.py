@@ -1,6 +1,6 @@
 """State changes of conversations: every change an agent or a channel makes goes through here."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -8,7 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
-from comptoir.conversations.models import CallbackRequest, Conversation, Message
+from comptoir.conversations.models import (
+    CallbackRequest,
+    Conversation,
+    ConversationEvent,
+    Message,
+)
 from comptoir.customers.identities import InvalidIdentity, normalise_phone
 from comptoir.customers.models import Customer, Identity
 from comptoir.messaging import services as messaging
@@ -25,6 +30,37 @@ REOPENED_BY_CUSTOMER = {
 
 class ConversationError(Exception):
     """A change that cannot be made; the message is shown to the agent."""
+
+
+Event = ConversationEvent.Kind
+
+
+def record_event(
+    *,
+    conversation: Conversation,
+    kind: str,
+    actor: Agent | None = None,
+    at: datetime | None = None,
+    **data: object,
+) -> ConversationEvent:
+    """Append one entry to the conversation's audit trail. `data` holds no personal data."""
+    return ConversationEvent.objects.create(
+        conversation=conversation, kind=kind, actor=actor, at=at or timezone.now(), data=data
+    )
+
+
+def record_viewed(*, conversation: Conversation, agent: Agent) -> None:
+    """Note that an agent opened the conversation, once per agent in a quarter of an hour."""
+    now = timezone.now()
+    seen_recently = ConversationEvent.objects.filter(
+        conversation=conversation, kind=Event.VIEWED, actor=agent, at__gte=now - VIEW_WINDOW
+    ).exists()
+    if not seen_recently:
+        record_event(conversation=conversation, kind=Event.VIEWED, actor=agent, at=now)
+
+
+# A conversation open in two tabs, or reloaded, is one look: the trail stays readable.
+VIEW_WINDOW = timedelta(minutes=15)
 
 
 def open_conversation(
@@ -48,22 +84,31 @@ def add_inbound_message(*, conversation: Conversation, **fields: object) -> Mess
         customer=conversation.customer,
         **fields,
     )
-    note_customer_activity(conversation, at=message.created_at)
+    if note_customer_activity(conversation, at=message.created_at):
+        record_event(conversation=conversation, kind=Event.REOPENED, at=message.created_at)
     # Reopened by the customer: the clock runs again from now.
     sla.sync_clock(conversation, now=message.created_at)
-    conversation.save(update_fields=["last_message_at", "status", "updated_at", *sla.CLOCK_FIELDS])
+    conversation.save(
+        update_fields=[
+            "last_message_at", "status", "resolved_at", "updated_at", *sla.CLOCK_FIELDS
+        ]
+    )
     return message
 
 
-def note_customer_activity(conversation: Conversation, *, at: datetime) -> None:
+def note_customer_activity(conversation: Conversation, *, at: datetime) -> bool:
     """A customer wrote: reopen the conversation if it was waiting or resolved (not saved).
 
-    The caller restarts the SLA clock with the rest of its batch (`sla.sync_clock` for one
-    conversation, `sla.update_clocks_for_inbound` for an inbound batch).
+    Return True when a resolved conversation was reopened: the caller records the event
+    (the reopen rate counts them). The caller restarts the SLA clock with the rest of its
+    batch (`sla.sync_clock` for one conversation, `sla.update_clocks_for_inbound` for a batch).
     """
+    reopened = conversation.status == Conversation.Status.RESOLVED
     if conversation.status in REOPENED_BY_CUSTOMER:
         conversation.status = Conversation.Status.OPEN
+        conversation.resolved_at = None
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
+    return reopened
 
 
 def flag_conversation(*, conversation: Conversation, reason: str) -> None:
@@ -179,6 +224,9 @@ def reply_to_conversation(*, conversation: Conversation, agent: Agent, text: str
         conversation.assignee = agent
     sla.sync_clock(conversation, now=now)  # the customer's turn: the clock pauses
     conversation.save()
+    record_event(
+        conversation=conversation, kind=Event.REPLIED, actor=agent, at=now, message=message.pk
+    )
     return message
 
 
@@ -186,12 +234,14 @@ def add_note(*, conversation: Conversation, agent: Agent, text: str) -> Message:
     """Add an internal note, seen by agents only."""
     if not text.strip():
         raise ConversationError("The note is empty.")
-    return Message.objects.create(
+    note = Message.objects.create(
         conversation=conversation,
         direction=Message.Direction.INTERNAL,
         author=agent,
         text=text,
     )
+    record_event(conversation=conversation, kind=Event.NOTE_ADDED, actor=agent, message=note.pk)
+    return note
 
 
 # Contacts an agent logs by hand: they happened outside Comptoir, so nothing is sent.
@@ -246,7 +296,8 @@ def log_contact(
         sent_at=occurred_at,
     )
     if direction == Message.Direction.INBOUND:
-        note_customer_activity(conversation, at=occurred_at)
+        if note_customer_activity(conversation, at=occurred_at):
+            record_event(conversation=conversation, kind=Event.REOPENED, at=occurred_at)
     else:
         conversation.last_message_at = max(filter(None, [conversation.last_message_at, occurred_at]))
     if is_answer(channel=channel, direction=direction):
@@ -258,6 +309,14 @@ def log_contact(
             conversation.assignee = agent
     sla.sync_clock(conversation, now=now)
     conversation.save()
+    record_event(
+        conversation=conversation,
+        kind=Event.CONTACT_LOGGED,
+        actor=agent,
+        at=now,
+        channel=channel,
+        direction=direction,
+    )
     return message
 
 
@@ -275,7 +334,7 @@ def request_callback(
         number = normalise_phone(phone_number)
     except InvalidIdentity as error:
         raise ConversationError("This phone number is not valid.") from error
-    return CallbackRequest.objects.create(
+    callback = CallbackRequest.objects.create(
         conversation=conversation,
         requested_by=agent,
         phone_number=number,
@@ -283,6 +342,10 @@ def request_callback(
         team=team,
         note=note,
     )
+    record_event(
+        conversation=conversation, kind=Event.CALLBACK_REQUESTED, actor=agent, callback=callback.pk
+    )
+    return callback
 
 
 def complete_callback(
@@ -304,19 +367,51 @@ def complete_callback(
     return True
 
 
-def assign_conversation(*, conversation: Conversation, assignee: Agent | None) -> None:
-    """Give the conversation to an agent, or back to the team with None."""
+def assign_conversation(
+    *, conversation: Conversation, assignee: Agent | None, by: Agent | None = None
+) -> None:
+    """Give the conversation to an agent, or back to the team with None.
+
+    `by` is who decided: an agent, or None when a rule assigned it.
+    """
     conversation.assignee = assignee
     if assignee and conversation.status == Conversation.Status.NEW:
         conversation.status = Conversation.Status.OPEN
     conversation.save(update_fields=["assignee", "status", "updated_at"])
+    record_event(
+        conversation=conversation,
+        kind=Event.ASSIGNED,
+        actor=by,
+        assignee=assignee.pk if assignee else None,
+    )
 
 
-def change_status(*, conversation: Conversation, status: str) -> None:
+def change_status(
+    *, conversation: Conversation, status: str, by: Agent | None = None
+) -> None:
     """Move the conversation to a new status (new, open, waiting, resolved, closed)."""
     if status not in Conversation.Status.values:
         raise ConversationError(f"Unknown status: {status}")
+    previous = conversation.status
+    if previous == status:
+        return
+    now = timezone.now()
     conversation.status = status
+    if status == Conversation.Status.RESOLVED:
+        conversation.resolved_at = now
+    elif status != Conversation.Status.CLOSED:
+        conversation.resolved_at = None
     # Waiting on the customer, resolved or closed pauses the SLA clock; new or open runs it.
-    sla.sync_clock(conversation)
-    conversation.save(update_fields=["status", "updated_at", *sla.CLOCK_FIELDS])
+    sla.sync_clock(conversation, now=now)
+    conversation.save(update_fields=["status", "resolved_at", "updated_at", *sla.CLOCK_FIELDS])
+    reopened = previous in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED) and status in (
+        Conversation.Status.NEW,
+        Conversation.Status.OPEN,
+    )
+    record_event(
+        conversation=conversation,
+        kind=Event.REOPENED if reopened else Event.STATUS_CHANGED,
+        actor=by,
+        at=now,
+        **{"from": previous, "to": status},
+    )

@@ -109,7 +109,9 @@ def render_conversation(
 @login_required
 @require_GET
 def conversation_detail(request: AgentRequest, pk: int) -> HttpResponse:
-    return render_conversation(request, queries.get_conversation(pk))
+    conversation = queries.get_conversation(pk)
+    services.record_viewed(conversation=conversation, agent=request.user)
+    return render_conversation(request, conversation)
 
 
 @login_required
@@ -245,7 +247,9 @@ def assign(request: AgentRequest, pk: int) -> HttpResponse:
             return render_conversation(request, conversation, status=400)
         assignee = form.cleaned_data["assignee"]
     try:
-        services.assign_conversation(conversation=conversation, assignee=assignee)
+        services.assign_conversation(
+            conversation=conversation, assignee=assignee, by=request.user
+        )
     except services.ConversationError as error:
         messages.error(request, error_text(error))
         return render_conversation(request, conversation, status=400)
@@ -265,7 +269,9 @@ def change_status(request: AgentRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Unknown status."))
         return render_conversation(request, conversation, status=400)
     try:
-        services.change_status(conversation=conversation, status=form.cleaned_data["status"])
+        services.change_status(
+            conversation=conversation, status=form.cleaned_data["status"], by=request.user
+        )
     except services.ConversationError as error:
         messages.error(request, error_text(error))
         return render_conversation(request, conversation, status=400)

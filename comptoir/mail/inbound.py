@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from comptoir.conversations import services as conversations
-from comptoir.conversations.models import Attachment, Conversation, Message
+from comptoir.conversations.models import Attachment, Conversation, ConversationEvent, Message
 from comptoir.core.bulk import insert_objects
 from comptoir.conversations.reply_threading import ConversationLookup, ThreadingClues
 from comptoir.customers import services as customers
@@ -137,6 +137,7 @@ def store_parsed_emails(
     new_conversations: list[Conversation] = []
     touched: dict[int, Conversation] = {}
     messages: list[Message] = []
+    reopened: list[Conversation] = []
     for sender, (inbound, parsed), clues in zip(senders, emails, all_clues):
         customer = customers_by_address[sender]
         conversation = lookup.find(clues)
@@ -147,7 +148,8 @@ def store_parsed_emails(
             new_conversations.append(conversation)
         elif conversation.pk:
             touched[conversation.pk] = conversation
-        conversations.note_customer_activity(conversation, at=now)
+        if conversations.note_customer_activity(conversation, at=now):
+            reopened.append(conversation)
         if parsed.defects:
             conversation.needs_attention = True
             conversation.attention_reason = (
@@ -161,6 +163,7 @@ def store_parsed_emails(
     insert_objects(new_conversations)
     insert_objects(messages)
     save_touched_conversations(touched.values(), now)
+    record_reopenings(reopened, now)
     opened = {id(conversation) for conversation in new_conversations}
     for message, (_, parsed) in zip(messages, emails):
         store_attachments(message, parsed)
@@ -178,9 +181,20 @@ def save_touched_conversations(touched: Iterable[Conversation], now: datetime) -
         state = (conversation.status, conversation.needs_attention, conversation.attention_reason)
         by_state.setdefault(state, []).append(conversation.pk)
     for (status, needs_attention, attention_reason), pks in by_state.items():
+        # An open conversation has no resolution time (a reopened one loses its old one).
+        cleared = {"resolved_at": None} if status == Conversation.Status.OPEN else {}
         Conversation.objects.filter(pk__in=pks).update(
             status=status, needs_attention=needs_attention, attention_reason=attention_reason,
-            last_message_at=now, updated_at=now,
+            last_message_at=now, updated_at=now, **cleared,
+        )
+
+
+def record_reopenings(reopened: list[Conversation], now: datetime) -> None:
+    """Record that the customer reopened these resolved conversations (the reopen rate)."""
+    if reopened:
+        ConversationEvent.objects.bulk_create(
+            ConversationEvent(conversation=c, kind=ConversationEvent.Kind.REOPENED, at=now)
+            for c in {c.pk: c for c in reopened}.values()
         )
 
 
