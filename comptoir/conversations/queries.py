@@ -109,12 +109,22 @@ def list_conversations(
     return conversations.order_by("-last_message_at", "-pk")
 
 
-def get_conversation(pk: int) -> Conversation:
-    """Return one conversation with its customer and assignee; raise Http404 if missing."""
+def visible_conversations(agent: Agent) -> QuerySet[Conversation]:
+    """Return the conversations this agent may open: the one gate every page and API uses.
+
+    Every view that takes a conversation id goes through here (or `get_conversation`), so
+    that a restricted agent (an outsourced level-1 team) cannot reach others by their id.
+    """
+    return Conversation.objects.all()
+
+
+def get_conversation(pk: int, *, agent: Agent) -> Conversation:
+    """Return one conversation the agent may see, with its customer and assignee; raise
+    Http404 if it is missing or hidden from this agent (the same answer: nothing leaks)."""
     return get_object_or_404(
-        Conversation.objects.select_related("customer", "assignee", "team").prefetch_related(
-            "customer__identities", "sla_alerts"
-        ),
+        visible_conversations(agent)
+        .select_related("customer", "assignee", "team")
+        .prefetch_related("customer__identities", "sla_alerts"),
         pk=pk,
     )
 

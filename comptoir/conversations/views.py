@@ -109,7 +109,7 @@ def render_conversation(
 @login_required
 @require_GET
 def conversation_detail(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     services.record_viewed(conversation=conversation, agent=request.user)
     return render_conversation(request, conversation)
 
@@ -117,7 +117,7 @@ def conversation_detail(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reply(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The reply is empty."))
@@ -139,7 +139,7 @@ def reply(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_note(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The note is empty."))
@@ -160,7 +160,7 @@ def add_note(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def log_contact(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     form = LogContactForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The contact was not logged: check the form."))
@@ -185,7 +185,7 @@ def log_contact(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_callback(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     form = CallbackForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The call-back was not requested: check the form."))
@@ -236,7 +236,7 @@ def complete_callback(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assign(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     assignee: Agent | None
     if "assign_to_me" in request.POST:
         assignee = request.user
@@ -263,7 +263,7 @@ def assign(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def change_status(request: AgentRequest, pk: int) -> HttpResponse:
-    conversation = queries.get_conversation(pk)
+    conversation = queries.get_conversation(pk, agent=request.user)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown status."))

@@ -23,7 +23,7 @@ def correct_classification(request: AgentRequest, pk: int) -> HttpResponse:
     # Correcting trains the model every agent's conversations are sorted by: managers only.
     if not request.user.is_admin:
         return HttpResponseForbidden(_("Only a manager may correct a classification."))
-    conversation = conversation_queries.get_conversation(pk)
+    conversation = conversation_queries.get_conversation(pk, agent=request.user)
     form = CorrectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown category, level, sentiment or urgency."))
