@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -163,14 +164,27 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("COMPTOIR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# The rate limits of the public forms count in this cache. LocMem counts per web process:
-# with N web processes a sender gets up to N times the limit, still a limit.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "comptoir",
+# The rate limits of the public forms count in this cache. The embedded default (LocMem)
+# counts per web process; with several web processes, COMPTOIR_CACHE_URL (redis://…) makes
+# them share one count.
+CACHE_URL = os.environ.get("COMPTOIR_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "comptoir",
+        }
     }
-}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"COMPTOIR_CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "comptoir",
+        }
+    }
 
 TASKS = {
     "default": {

@@ -1,5 +1,5 @@
-"""Forms of the customer pages: the import upload, the customer's own completion form and the
-public sign-up form."""
+"""Forms of the customer pages: the import upload, the agent's profile and identity edits, the
+customer's own completion form and the public sign-up form."""
 
 from typing import Any
 
@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.core.form_abuse import HoneypotForm
 from comptoir.customers.completeness import RequiredField
 from comptoir.customers.identities import InvalidIdentity, normalise_email, normalise_phone
-from comptoir.customers.models import Customer, CustomField, RequiredProfileField, Store
+from comptoir.customers.models import (
+    Customer,
+    CustomField,
+    Identity,
+    RequiredProfileField,
+    Store,
+)
 
 Field = RequiredProfileField.Field
 
@@ -113,3 +119,46 @@ class SignUpForm(HoneypotForm):
 
     def profile_questions(self) -> list[forms.BoundField]:
         return [field for field in self.visible_questions() if field.name != "marketing"]
+
+
+class ProfileForm(forms.Form):
+    """An agent's correction of a customer's profile on the 360 page; every field optional."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Customer.Kind.choices)
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    company_name = forms.CharField(label=_("Company name"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        initial = {
+            "kind": customer.kind,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "company_name": customer.company_name,
+            "market": customer.market,
+            "age_bracket": customer.age_bracket,
+            "language": customer.language,
+            "store": customer.store_id,
+            **customer.custom_fields,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in (Field.MARKET, Field.AGE_BRACKET, Field.LANGUAGE, Field.STORE):
+            self.fields[name] = builtin_form_field(name, Field(name).label)
+        self.custom_names = []
+        for custom in CustomField.objects.all():
+            self.fields[custom.name] = custom_form_field(custom)
+            self.custom_names.append(custom.name)
+
+    def profile_values(self) -> dict[str, Any]:
+        """The values for customers.services.update_profile (the store goes apart)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "store"}
+
+
+class IdentityForm(forms.Form):
+    """An email, phone or social handle an agent adds to a customer record."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Identity.Kind.choices)
+    network = forms.ChoiceField(
+        label=_("Network"), choices=[("", "—"), *Identity.Network.choices], required=False
+    )
+    value = forms.CharField(label=_("Value"), max_length=320)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,9 +24,16 @@ from comptoir.consents.models import Channel, ConsentStatus, Purpose, Source
 from comptoir.consents.notices import SIGN_UP, current_notice
 from comptoir.core.form_abuse import is_rate_limited
 from comptoir.customers import completeness, queries, services
-from comptoir.customers.forms import CompletionForm, ImportForm, SignUpForm
+from comptoir.customers.forms import (
+    CompletionForm,
+    IdentityForm,
+    ImportForm,
+    ProfileForm,
+    SignUpForm,
+)
 from comptoir.customers.importing import ImportFileError, detect_format, import_customers
-from comptoir.customers.models import Customer
+from comptoir.customers.identities import InvalidIdentity
+from comptoir.customers.models import Customer, ProfileChange
 from comptoir.privacy import services as privacy
 
 PAGE_SIZE = 50
@@ -62,15 +69,16 @@ def timeline_context(request: HttpRequest, customer: Customer) -> dict[str, obje
     }
 
 
-@login_required
-@require_GET
-def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
-    """The 360 view: identities, profile, consents, segments and the timeline."""
-    customer = queries.get_customer(pk)
-    privacy.record_view(customer, request.user)  # the audit log of who looked at a record
-    context = {"customer": customer, **timeline_context(request, customer)}
-    if request.htmx and request.htmx.target == "timeline":
-        return render(request, "customers/timeline.html", context)
+def render_customer(
+    request: AgentRequest,
+    customer: Customer,
+    *,
+    profile_form: ProfileForm | None = None,
+    identity_form: IdentityForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The 360 page, with the edit forms as submitted when one was refused."""
+    context: dict[str, object] = {"customer": customer, **timeline_context(request, customer)}
     required = completeness.list_required_fields()
     preference = consent_queries.find_preference(customer)
     context |= {
@@ -86,8 +94,88 @@ def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
         if customer.kind == Customer.Kind.COMPANY
         else [],
         "conversations": customer.conversations.order_by("-last_message_at", "-pk")[:10],
+        "profile_form": profile_form or ProfileForm(customer=customer),
+        "identity_form": identity_form or IdentityForm(),
     }
-    return render(request, "customers/detail.html", context)
+    return render(request, "customers/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def customer_detail(request: AgentRequest, pk: int) -> HttpResponse:
+    """The 360 view: identities, profile, consents, segments and the timeline."""
+    customer = queries.get_customer(pk)
+    privacy.record_view(customer, request.user)  # the audit log of who looked at a record
+    if request.htmx and request.htmx.target == "timeline":
+        return render(
+            request, "customers/timeline.html", timeline_context(request, customer)
+        )
+    return render_customer(request, customer)
+
+
+@login_required
+@require_POST
+def edit_profile(request: AgentRequest, pk: int) -> HttpResponse:
+    """An agent corrects the profile; the change is kept in the timeline with their name."""
+    customer = queries.get_customer(pk)
+    form = ProfileForm(request.POST, customer=customer)
+    if form.is_valid():
+        try:
+            services.update_profile(
+                customer=customer,
+                values=form.profile_values(),
+                source=ProfileChange.Source.AGENT,
+                agent=request.user,
+                store=form.cleaned_data["store"],
+            )
+        except services.InvalidProfile as error:
+            for name, text in error.errors.items():
+                form.add_error(name if name in form.fields else None, text)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    messages.error(request, _("The profile was not saved: check the form."))
+    return render_customer(request, customer, profile_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_identity(request: AgentRequest, pk: int) -> HttpResponse:
+    """Attach an email, phone or handle; one another customer holds is refused, not moved."""
+    customer = queries.get_customer(pk)
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_identity(
+                customer=customer,
+                kind=form.cleaned_data["kind"],
+                value=form.cleaned_data["value"],
+                network=form.cleaned_data["network"],
+            )
+        except InvalidIdentity:
+            form.add_error("value", _("This value is not valid for its kind."))
+        except services.IdentityTaken as error:
+            # The same person twice is a merge for an agent to decide, from the duplicates.
+            form.add_error(
+                "value",
+                _("Customer #%(pk)s already has it: merge the two records if they are one.")
+                % {"pk": error.identity.customer_id},
+            )
+        else:
+            messages.success(request, _("Identity added."))
+            return redirect("customers:detail", pk=customer.pk)
+    messages.error(request, _("The identity was not added: check the form."))
+    return render_customer(request, customer, identity_form=form, status=400)
+
+
+@login_required
+@require_POST
+def remove_identity(request: AgentRequest, pk: int, identity_pk: int) -> HttpResponse:
+    customer = queries.get_customer(pk)
+    identity = get_object_or_404(customer.identities, pk=identity_pk)
+    services.remove_identity(identity=identity)
+    messages.success(request, _("Identity removed."))
+    return redirect("customers:detail", pk=customer.pk)
 
 
 @login_required
