@@ -77,7 +77,7 @@ def test_an_address_another_customer_holds_is_refused_and_points_to_a_merge(agen
         reverse("customers:add_identity", args=[other.pk]), {"kind": "email", "value": EMAIL}
     )
     assert response.status_code == 400
-    assert f"#{customer.pk}" in response.text
+    assert f"n°{customer.pk}" in response.text
     assert Identity.objects.get(value=EMAIL).customer == customer
 
 
