@@ -21,6 +21,7 @@ Email tools:
   import-mail PATH      import an .eml file, a Maildir or an mbox (idempotent)
   parse-mail FILE       print what Comptoir reads in an email (--json)
   classify FILE         sort an email: category, level, language, sentiment (--json)
+  bounce-check FILE     hard or soft bounce, complaint, auto-reply or none (--json)
   train-classifier      retrain the sorting classifier, print its held-out accuracy
 
 Customers:

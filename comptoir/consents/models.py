@@ -47,6 +47,8 @@ class Source(models.TextChoices):
     PREFERENCE_CENTRE = "preference_centre", _("Preference centre")
     # A mail provider's POST to our List-Unsubscribe URL (RFC 8058), on the customer's click.
     ONE_CLICK = "one_click", _("One-click unsubscribe")
+    # The customer marked our email as spam; their provider sent us the report (ARF).
+    COMPLAINT = "complaint", _("Spam complaint")
 
 
 class AppendOnlyError(Exception):
@@ -180,6 +182,8 @@ class Suppression(models.Model):
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
         HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        # Soft bounces that kept coming: the mailbox is as good as gone.
+        SOFT_BOUNCES = "soft_bounces", _("Repeated soft bounces")
         COMPLAINT = "complaint", _("Complaint")
         MANUAL = "manual", _("Manual")
 

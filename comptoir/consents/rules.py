@@ -45,7 +45,11 @@ from comptoir.customers.models import Customer, Identity
 SOFT_OPT_IN_WINDOW = timedelta(days=3 * 365)
 
 # Suppressions that stop every purpose, service included.
-BLOCKS_EVERY_PURPOSE = {Suppression.Reason.HARD_BOUNCE, Suppression.Reason.MANUAL}
+BLOCKS_EVERY_PURPOSE = {
+    Suppression.Reason.HARD_BOUNCE,
+    Suppression.Reason.SOFT_BOUNCES,
+    Suppression.Reason.MANUAL,
+}
 
 # Suppression values starting with this are keyed hashes, not addresses (see hashed_value).
 HASH_PREFIX = "hmac-sha256:"
@@ -64,6 +68,7 @@ class Reason(models.TextChoices):
     NO_ADDRESS = "no_address", _("No address on this channel")
     SUPPRESSED_UNSUBSCRIBED = "suppressed_unsubscribed", _("Address unsubscribed")
     SUPPRESSED_HARD_BOUNCE = "suppressed_hard_bounce", _("Address bounced")
+    SUPPRESSED_SOFT_BOUNCES = "suppressed_soft_bounces", _("Address keeps bouncing")
     SUPPRESSED_COMPLAINT = "suppressed_complaint", _("Complaint from this address")
     SUPPRESSED_MANUAL = "suppressed_manual", _("Address blocked")
 

@@ -28,6 +28,8 @@ from comptoir.mail import acknowledgement
 from comptoir.mail.attachments import sniff_content_type
 from comptoir.mail.models import InboundEmail
 from comptoir.mail.parsing import ParsedEmail, message_id_of, parse_email
+from comptoir.messaging import services as messaging
+from comptoir.messaging.bounces import BounceKind, classify_message
 from comptoir.sla import services as sla
 
 logger = logging.getLogger(__name__)
@@ -165,12 +167,35 @@ def store_parsed_emails(
     save_touched_conversations(touched.values(), now)
     record_reopenings(reopened, now)
     opened = {id(conversation) for conversation in new_conversations}
-    for message, (_, parsed) in zip(messages, emails):
+    for message, (inbound, parsed) in zip(messages, emails):
         store_attachments(message, parsed)
+        note_returned_mail(inbound, parsed)
         if acknowledge and id(message.conversation) in opened:
             opened.discard(id(message.conversation))  # one acknowledgement per conversation
             acknowledgement.acknowledge_new_conversation(message=message, parsed=parsed)
     return messages
+
+
+def note_returned_mail(inbound: InboundEmail, parsed: ParsedEmail) -> None:
+    """A bounce or complaint about one of our sends: record it (the suppression list follows)
+    and flag the conversation whose message did not arrive, so an agent tries another way.
+
+    Only automated mail is examined: reports come from mail servers, never from a person.
+    """
+    raw = bytes(inbound.raw)
+    if not (parsed.auto_submitted or b"multipart/report" in raw[:16384].lower()):
+        return
+    report = classify_message(raw)
+    if not (report.is_bounce or report.kind == BounceKind.COMPLAINT):
+        return
+    returned = messaging.record_returned_mail(report=report, inbound=inbound)
+    if returned.delivery is not None and report.is_bounce:
+        bounce = returned.bounces[0] if returned.bounces else None
+        conversations.flag_conversation(
+            conversation=returned.delivery.message.conversation,
+            reason=f"Email not delivered to {returned.delivery.recipient}: {report.kind} bounce"
+            + (f" {bounce.status}" if bounce and bounce.status else ""),
+        )
 
 
 def save_touched_conversations(touched: Iterable[Conversation], now: datetime) -> None:

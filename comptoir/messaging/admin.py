@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from comptoir.messaging.models import Delivery
+from comptoir.messaging.models import Bounce, Delivery
 
 
 @admin.register(Delivery)
@@ -20,3 +20,12 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ("recipient",)
     raw_id_fields = ("message",)
     readonly_fields = ("created_at",)
+
+
+@admin.register(Bounce)
+class BounceAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "address", "kind", "status", "delivery")
+    list_filter = ("kind",)
+    search_fields = ("address", "status")
+    raw_id_fields = ("customer", "delivery", "inbound_email")
+    readonly_fields = ("received_at",)

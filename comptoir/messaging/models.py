@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.consents.models import Purpose
@@ -15,6 +16,8 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         # The consent rules or the suppression list stopped it; it is never sent.
         REFUSED = "refused", _("Refused")
+        # Sent, then returned by the recipient's server (a bounce naming this message).
+        BOUNCED = "bounced", _("Bounced")
 
     message = models.ForeignKey(
         "conversations.Message", on_delete=models.CASCADE, related_name="deliveries"
@@ -45,3 +48,63 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.status}"
+
+
+class Bounce(models.Model):
+    """What came back for one address: a hard or soft bounce, or a complaint (spam report).
+
+    The suppression list decides from these rows: a hard bounce or a complaint suppresses the
+    address at once, soft bounces only when they repeat (messaging.services).
+    """
+
+    class Kind(models.TextChoices):
+        HARD = "hard", _("Hard bounce")
+        SOFT = "soft", _("Soft bounce")
+        COMPLAINT = "complaint", _("Complaint")
+
+    address = models.CharField(_("address"), max_length=320, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # The enhanced status code (RFC 3463), e.g. 5.1.1, when the report gives one.
+    status = models.CharField(_("status"), max_length=16, blank=True)
+    diagnostic = models.TextField(_("diagnostic"), blank=True)
+    # Who holds the address, so that erasure finds the row (it names the person).
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bounces",
+        verbose_name=_("customer"),
+    )
+    # The send it answers, when the report names our message.
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bounces",
+        verbose_name=_("delivery"),
+    )
+    inbound_email = models.ForeignKey(
+        "mail.InboundEmail",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bounces",
+        verbose_name=_("report"),
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("bounce")
+        verbose_name_plural = _("bounces")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            # A report processed twice records its bounces once.
+            models.UniqueConstraint(
+                fields=["inbound_email", "address", "kind"], name="bounce_once_per_report"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.kind} {self.status}".strip()
