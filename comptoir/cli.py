@@ -22,6 +22,7 @@ Email tools:
   parse-mail FILE       print what Comptoir reads in an email (--json)
   classify FILE         sort an email: category, level, language, sentiment (--json)
   bounce-check FILE     hard or soft bounce, complaint, auto-reply or none (--json)
+  lint-message FILE     the quality gate on a template or message; exit 1 on errors (--json)
   train-classifier      retrain the sorting classifier, print its held-out accuracy
 
 Customers:

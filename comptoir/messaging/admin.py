@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from comptoir.messaging.models import Bounce, Delivery
+from comptoir.messaging.models import Bounce, Delivery, ToneCharter
 
 
 @admin.register(Delivery)
@@ -29,3 +29,8 @@ class BounceAdmin(admin.ModelAdmin):
     search_fields = ("address", "status")
     raw_id_fields = ("customer", "delivery", "inbound_email")
     readonly_fields = ("received_at",)
+
+
+@admin.register(ToneCharter)
+class ToneCharterAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "subject_max_characters", "sms_max_segments", "updated_at")

@@ -197,7 +197,11 @@ def dsn_blocks(part: Message) -> list[Message]:
         return [block for block in payload if isinstance(block, Message)]
     # Some servers send the report as text: parse its header blocks by hand.
     text = payload if isinstance(payload, str) else ""
-    return [email.message_from_string(chunk.strip() + "\n") for chunk in text.split("\n\n") if chunk.strip()]
+    return [
+        email.message_from_string(chunk.strip() + "\n")
+        for chunk in text.split("\n\n")
+        if chunk.strip()
+    ]
 
 
 def dsn_address(value: str | None) -> str:
@@ -302,7 +306,9 @@ def returned_id(message: Message, raw: bytes) -> str:
 
 def returned_recipients(message: Message, body: str) -> list[str]:
     """Where the returned message was going: its To, or addresses the report quotes."""
-    ours = {a.lower() for _, a in getaddresses(message.get_all("To", []) + message.get_all("From", []))}
+    ours = {
+        a.lower() for _, a in getaddresses(message.get_all("To", []) + message.get_all("From", []))
+    }
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
             original = part.get_payload()
@@ -326,7 +332,10 @@ def visible_text(message: Message) -> str:
     for part in message.walk():
         if part.get_content_type() == "message/rfc822":
             break
-        if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html"):
+        if part.get_content_maintype() == "text" and part.get_content_subtype() in (
+            "plain",
+            "html",
+        ):
             payload = part.get_payload(decode=True) or b""
             charset = part.get_content_charset() or "utf-8"
             try:
@@ -354,7 +363,11 @@ def decode_header_text(value: str) -> str:
 def is_feedback_loop(message: Message) -> bool:
     """Feedback-loop reports that are not ARF (older Hotmail JMRP, Yahoo): named as such."""
     subject = decode_header_text(str(message.get("Subject", ""))).lower()
-    return "complaint" in subject or "abuse report" in subject or bool(message.get("X-HmXmrOriginalRecipient"))
+    return (
+        "complaint" in subject
+        or "abuse report" in subject
+        or bool(message.get("X-HmXmrOriginalRecipient"))
+    )
 
 
 def complaint_report(message: Message, parts: list[Message]) -> BounceReport:
@@ -370,8 +383,14 @@ def complaint_report(message: Message, parts: list[Message]) -> BounceReport:
         for part in parts:
             if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
                 original = part.get_payload()
-                original = original[0] if isinstance(original, list) else email.message_from_string(str(original))
-                complainants += [a.lower() for _, a in getaddresses(original.get_all("To", [])) if a]
+                original = (
+                    original[0]
+                    if isinstance(original, list)
+                    else email.message_from_string(str(original))
+                )
+                complainants += [
+                    a.lower() for _, a in getaddresses(original.get_all("To", [])) if a
+                ]
                 break
     return BounceReport(BounceKind.COMPLAINT, complainants=list(dict.fromkeys(complainants)))
 

@@ -108,3 +108,64 @@ class Bounce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} {self.kind} {self.status}".strip()
+
+
+def default_greetings() -> list[str]:
+    return ["Bonjour", "Bonsoir", "Madame", "Monsieur", "Chère", "Cher"]
+
+
+def default_sign_offs() -> list[str]:
+    return [
+        "Cordialement",
+        "Bien cordialement",
+        "Bien à vous",
+        "Belle journée",
+        "Bonne journée",
+        "Bonne soirée",
+        "À bientôt",
+        "Très cordialement",
+    ]
+
+
+def default_words_to_avoid() -> list[str]:
+    # Words a French tone charter usually bans: they put the fault or the refusal first.
+    return ["malheureusement", "impossible", "problème", "erreur de votre part", "vous devez"]
+
+
+class ToneCharter(models.Model):
+    """The company's tone charter (charte relationnelle), checked by the quality gate.
+
+    One row holds the company's choices; without one, the defaults below apply.
+    """
+
+    greetings = models.JSONField(
+        _("greetings"),
+        default=default_greetings,
+        help_text=_("An email must open with one of these words."),
+    )
+    sign_offs = models.JSONField(
+        _("sign-offs"), default=default_sign_offs, help_text=_("An email must end with one.")
+    )
+    words_to_avoid = models.JSONField(_("words to avoid"), default=default_words_to_avoid)
+    company_words = models.TextField(
+        _("company words"),
+        blank=True,
+        help_text=_("Brand, product and place names the spelling check must accept, one per line."),
+    )
+    subject_max_characters = models.PositiveSmallIntegerField(
+        _("subject length on a phone"),
+        default=50,
+        help_text=_("Beyond this, a phone's inbox cuts the subject."),
+    )
+    sms_max_segments = models.PositiveSmallIntegerField(_("SMS segments at most"), default=1)
+    chat_max_characters = models.PositiveSmallIntegerField(
+        _("chat answer length at most"), default=300
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tone charter")
+        verbose_name_plural = _("tone charters")
+
+    def __str__(self) -> str:
+        return str(_("Tone charter"))

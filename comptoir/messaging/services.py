@@ -61,7 +61,9 @@ class ReturnedMail:
 
 
 @transaction.atomic
-def record_returned_mail(*, report: BounceReport, inbound: InboundEmail | None = None) -> ReturnedMail:
+def record_returned_mail(
+    *, report: BounceReport, inbound: InboundEmail | None = None
+) -> ReturnedMail:
     """Record a bounce or complaint report and suppress the addresses it condemns.
 
     A hard bounce suppresses the address, soft ones only once they repeat; a complaint
