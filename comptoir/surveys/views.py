@@ -71,7 +71,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("surveys:answer", token=token)
 
     if request.method == "GET":
-        return render_page(request, survey, RatingForm(initial={"rating": preselected_rating(request)}))
+        return render_page(
+            request, survey, RatingForm(initial={"rating": preselected_rating(request)})
+        )
     form = RatingForm(request.POST)
     if not form.is_valid():
         return render_page(request, survey, form, status=400)

@@ -98,7 +98,9 @@ def test_resolution_plans_a_survey_that_the_sweep_sends_once(desk, conversation,
 def test_no_survey_when_the_customer_reopens_before_the_delay(desk, conversation):
     survey = desk.resolve(conversation)
     services.add_inbound_message(
-        conversation=conversation, text="En fait non, toujours abîmé.", from_address="paul@example.fr"
+        conversation=conversation,
+        text="En fait non, toujours abîmé.",
+        from_address="paul@example.fr",
     )
     desk.sweep()
     survey.refresh_from_db()
