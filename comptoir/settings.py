@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.privacy",
     "comptoir.sorting",
+    "comptoir.surveys",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,14 @@ COMPTOIR_MARKETING_TOPICS = [
     for t in os.environ.get("COMPTOIR_MARKETING_TOPICS", "offers,news,events").split(",")
     if t.strip()
 ]
+
+# Satisfaction surveys (CSAT) after a resolution: on or off for the whole company; sent this
+# many minutes after it (unless reopened meanwhile); at most one per customer in this many
+# days; the link in the email works for this many days.
+COMPTOIR_SURVEYS_ENABLED = env_bool("COMPTOIR_SURVEYS_ENABLED", True)
+COMPTOIR_SURVEY_DELAY_MINUTES = env_int("COMPTOIR_SURVEY_DELAY_MINUTES", 60)
+COMPTOIR_SURVEY_INTERVAL_DAYS = env_int("COMPTOIR_SURVEY_INTERVAL_DAYS", 30)
+COMPTOIR_SURVEY_LINK_DAYS = env_int("COMPTOIR_SURVEY_LINK_DAYS", 30)
 
 LOGGING = {
     "version": 1,

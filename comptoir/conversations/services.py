@@ -415,3 +415,9 @@ def change_status(
         at=now,
         **{"from": previous, "to": status},
     )
+    if status == Conversation.Status.RESOLVED:
+        # Imported here: the survey app sends through this module. On commit: a rolled-back
+        # resolution plans no survey.
+        from comptoir.surveys.services import schedule_survey
+
+        transaction.on_commit(lambda: schedule_survey(conversation_id=conversation.pk, by=by))

@@ -11,7 +11,13 @@ from comptoir.conversations import services as conversation_services
 from comptoir.conversations.models import Message
 from comptoir.customers import services
 from comptoir.customers.models import ProfileChange
-from comptoir.customers.queries import BUSINESS, CONSENT, PROFILE, list_timeline
+from comptoir.customers.queries import (
+    BUSINESS,
+    CONSENT,
+    PROFILE,
+    TIMELINE_SOURCES,
+    list_timeline,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,4 +102,4 @@ def test_the_timeline_costs_one_query_per_source_whatever_the_history(customer, 
         )
     with CaptureQueriesContext(connection) as large:
         list_timeline(customer, page=2)
-    assert len(small) == len(large) == 4
+    assert len(small) == len(large) == len(TIMELINE_SOURCES)

@@ -17,6 +17,7 @@ def periodic_jobs() -> list[tuple[int, object]]:
     from comptoir.privacy.tasks import apply_retention_rules_task
     from comptoir.sla.tasks import check_sla_deadlines_task
     from comptoir.sorting.tasks import classify_pending_conversations_task
+    from comptoir.surveys.tasks import send_due_surveys_task
 
     return [
         (30, process_pending_inbound_emails_task),
@@ -27,6 +28,7 @@ def periodic_jobs() -> list[tuple[int, object]]:
         # also catches conversations from imports and from before the classifier existed.
         (30, classify_pending_conversations_task),
         (24 * 3600, apply_retention_rules_task),
+        (60, send_due_surveys_task),
     ]
 
 
