@@ -177,7 +177,7 @@ def answer_conversation(conversation_id: int) -> AutoAnswer | None:
     the customer, unassigned: a reply from the customer reopens it for a human.
     """
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("customer__store")
         .filter(pk=conversation_id)
         .first()

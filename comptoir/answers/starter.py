@@ -105,3 +105,40 @@ def load_starter_set(model: type[Model]) -> int:
     ]
     model.objects.bulk_create(missing)  # type: ignore[attr-defined]
     return len(missing)
+
+
+def load_demo_macros() -> None:
+    """Add a few macros and an inactive automatic-answer rule for the demo company."""
+    from comptoir.answers.models import AutoAnswerRule, CannedResponse, Macro
+    from comptoir.conversations.models import Conversation, Tag
+
+    load_starter_set(CannedResponse)
+    responses = {r.title: r for r in CannedResponse.objects.filter(team__isnull=True)}
+    invoice, _ = Tag.objects.get_or_create(name="facture")
+    damaged, _ = Tag.objects.get_or_create(name="casse")
+    if not Macro.objects.exists():
+        copy = Macro.objects.create(
+            name="Facture : envoyer la copie",
+            canned_response=responses.get("Copie de facture"),
+            set_status=Conversation.Status.WAITING,
+        )
+        copy.tags_to_add.add(invoice)
+        broken = Macro.objects.create(
+            name="Casse : demander des photos",
+            canned_response=responses.get("Produit arrivé endommagé"),
+            note="Casse signalée : remplacement ou remboursement à proposer à réception des photos.",
+        )
+        broken.tags_to_add.add(damaged)
+        Macro.objects.create(
+            name="Clore : sans nouvelles du client",
+            set_status=Conversation.Status.CLOSED,
+            note="Clôturée par {{ conseiller }} : pas de réponse du client.",
+        )
+    if not AutoAnswerRule.objects.exists() and "Réinitialisation du mot de passe" in responses:
+        # Inactive: an admin turns it on once the text suits the company.
+        AutoAnswerRule.objects.create(
+            name="Mot de passe oublié",
+            is_active=False,
+            keywords="mot de passe, mdp, identifiant",
+            canned_response=responses["Réinitialisation du mot de passe"],
+        )

@@ -190,3 +190,35 @@ def test_an_inactive_response_is_never_sent(invoice_rule):
     conversation = make_conversation()
 
     assert services.answer_conversation(conversation.pk) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_one_automatic_answer(starter_responses):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL's row locks")
+    AutoAnswerRule.objects.create(
+        name="Factures", keywords="facture", canned_response=starter_responses["Copie de facture"]
+    )
+    conversation = make_conversation()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            results.append(services.answer_conversation(conversation.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len([r for r in results if r is not None]) == 1
+    assert len(automatic_answers(conversation)) == 1

@@ -156,3 +156,28 @@ def test_the_list_of_canned_responses_is_searchable(agent_client, starter_respon
     assert page.status_code == 200
     assert "Réinitialisation du mot de passe" in html
     assert "Retard de livraison" not in html
+
+
+def test_the_panel_speaks_french_to_a_french_agent(agent_client, starter_responses):
+    conversation = make_conversation()
+
+    page = agent_client.get(
+        reverse("conversations:detail", args=[conversation.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    html = page.content.decode()
+    assert "Réponses prêtes" in html
+    assert "Insérer une réponse type" in html
+    assert "Réponses types" in html  # the link in the header
+
+
+def test_the_demo_company_comes_with_macros_and_an_inactive_rule(db):
+    from comptoir.answers.starter import load_demo_macros
+
+    load_demo_macros()
+    load_demo_macros()
+
+    assert Macro.objects.count() == 3
+    assert AutoAnswerRule.objects.get().is_active is False
+    macro = Macro.objects.get(name="Facture : envoyer la copie")
+    assert macro.canned_response.title == "Copie de facture"
