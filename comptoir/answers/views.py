@@ -12,7 +12,6 @@ from comptoir.answers import placeholders, queries, services
 from comptoir.conversations import queries as conversation_queries
 from comptoir.conversations import views as conversation_views
 from comptoir.conversations.forms import ReplyForm
-from comptoir.sorting.models import Category
 
 
 class AgentRequest(HttpRequest):
@@ -35,7 +34,6 @@ def canned_responses(request: AgentRequest) -> HttpResponse:
             "responses": responses,
             "search": search,
             "placeholders": placeholders.PLACEHOLDERS,
-            "categories": dict(Category.choices),
         },
     )
 
