@@ -40,7 +40,6 @@ def list_macros(agent: Agent) -> QuerySet[Macro]:
     return (
         Macro.objects.filter(usable_by(agent), is_active=True)
         .select_related("canned_response", "move_to_team")
-        .prefetch_related("tags_to_add", "tags_to_remove")
         .distinct()
         .order_by("name", "pk")
     )

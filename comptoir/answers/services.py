@@ -174,7 +174,9 @@ def answer_conversation(conversation_id: int) -> AutoAnswer | None:
 
     The AutoAnswer row is written first: its unique conversation makes a retried or
     concurrent call fail there, before anything is sent. The conversation then waits on
-    the customer, unassigned: a reply from the customer reopens it for a human.
+    the customer, unassigned: a reply from the customer reopens it for a human. The first
+    response stays unset: the SLA promises a human answer, and its clock is paused while
+    the conversation waits on the customer.
     """
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
@@ -195,8 +197,10 @@ def answer_conversation(conversation_id: int) -> AutoAnswer | None:
     rule = find_matching_rule(conversation, request)
     if rule is None:
         return None
+    # The acknowledgement's guard against mail loops: a sender that got too many automatic
+    # answers this hour gets a human one instead.
     if not acknowledgement.may_auto_reply(request.from_address):
-        return None  # the acknowledgement's loop guard flags the conversation already
+        return None
     try:
         with transaction.atomic():
             auto_answer = AutoAnswer.objects.create(

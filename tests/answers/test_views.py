@@ -181,3 +181,22 @@ def test_the_demo_company_comes_with_macros_and_an_inactive_rule(db):
     assert AutoAnswerRule.objects.get().is_active is False
     macro = Macro.objects.get(name="Facture : envoyer la copie")
     assert macro.canned_response.title == "Copie de facture"
+
+
+def test_the_panel_costs_the_same_queries_however_many_answers(
+    agent_client, django_assert_max_num_queries
+):
+    conversation = make_conversation()
+    url = reverse("conversations:detail", args=[conversation.pk])
+    agent_client.get(url)  # the first view is recorded once
+    with django_assert_max_num_queries(40) as few:
+        agent_client.get(url)
+    for number in range(20):
+        CannedResponse.objects.create(title=f"Réponse {number}", body="{{ salutation }}")
+    for number in range(5):
+        Macro.objects.create(name=f"Macro {number}", set_status="closed")
+    conversation.tags.add(Tag.objects.create(name="vip"))
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = agent_client.get(url)
+    assert page.content.decode().count('class="macro-menu"') == 1
