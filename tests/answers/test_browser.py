@@ -46,7 +46,12 @@ def test_agent_inserts_a_suggestion_edits_it_and_sends_it(
     assert sent.text.endswith("PS : pensez aux courriers indésirables.")
 
     page.click(".macro-menu button:has-text('Clore la demande')")
-    page.wait_for_selector(".message.success")
+    page.wait_for_selector(".message.success:has-text('Macro « Clore la demande » appliquée')")
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.CLOSED
+
+    page.click("header a:has-text('Réponses types')")
+    page.wait_for_selector("article.canned-response")
+    assert page.locator("article.canned-response").count() == 8
+    page.screenshot(path=str(SCREENSHOTS / "comptoir_canned_responses.png"), full_page=False)
     assert conversation.events.filter(kind=ConversationEvent.Kind.MACRO_APPLIED).exists()
