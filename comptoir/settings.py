@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "comptoir.privacy",
     "comptoir.sorting",
     "comptoir.surveys",
+    "comptoir.answers",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.core.models import TimeStampedModel
 
 
+class Tag(models.Model):
+    """A label put on conversations by agents and macros ("remboursement", "vip")."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Conversation(TimeStampedModel):
     """A request from a customer and every message exchanged about it, on any channel."""
 
@@ -67,6 +81,9 @@ class Conversation(TimeStampedModel):
     # The clock stops while the conversation waits on the customer (or is resolved).
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     sla_paused_for = models.DurationField(_("SLA paused for"), default=timedelta(0))
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="conversations", verbose_name=_("tags")
+    )
 
     class Meta:
         verbose_name = _("conversation")

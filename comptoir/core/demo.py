@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
+from comptoir.answers.starter import load_demo_macros
 from comptoir.conversations import services as conversations
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers import services as customers
@@ -136,6 +137,7 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
     now = timezone.now()
     with transaction.atomic():
         agents = create_agents()
+        load_demo_macros()
         people = create_customers(rng)
         statuses = [status for status in Conversation.Status.values
                     for _ in range(CONVERSATIONS_PER_STATUS)]

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
+from comptoir.answers import services as answers
 from comptoir.conversations.models import Conversation
 from comptoir.mail.language import detect_language
 from comptoir.sorting import classifier, queries
@@ -110,6 +111,7 @@ def classify_conversation(conversation: Conversation) -> Classification | None:
     classification, _ = Classification.objects.update_or_create(
         conversation=conversation, defaults=_fields(prediction)
     )
+    answers.answer_new_conversations([conversation.pk])
     return classification
 
 
@@ -132,6 +134,7 @@ def classify_pending_conversations(limit: int = PENDING_BATCH) -> int:
         ],
         ignore_conflicts=True,
     )
+    answers.answer_new_conversations(ids)
     return len(ids)
 
 
