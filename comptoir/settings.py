@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.privacy",
     "comptoir.sorting",
+    "comptoir.collaboration",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,19 @@ CACHES = {
         "LOCATION": "comptoir",
     }
 }
+
+# Channels' layer carries who is viewing or answering a conversation between web pages: in
+# memory for one web process (the embedded mode), Redis when several processes must meet.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS = {
     "default": {
