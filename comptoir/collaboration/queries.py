@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from comptoir.agents.models import Agent
 from comptoir.conversations.models import Conversation, ConversationEvent, Message
-from comptoir.conversations.queries import visible_conversations
+from comptoir.conversations import queries as conversations
 from comptoir.collaboration.models import Notification
 
 
@@ -13,7 +13,8 @@ def list_notifications(agent: Agent) -> QuerySet[Notification]:
     """Return the agent's notifications, newest first, on conversations they may still open."""
     return (
         Notification.objects.filter(
-            recipient=agent, conversation__in=visible_conversations(agent).values("pk")
+            recipient=agent,
+            conversation__in=conversations.visible_conversations(agent).values("pk"),
         )
         .select_related("conversation", "message", "actor")
         .order_by("-created_at", "-pk")
@@ -32,7 +33,7 @@ def get_notification(pk: int, *, agent: Agent) -> Notification:
 
 def may_open_conversation(agent: Agent, conversation_id: int) -> bool:
     """Whether the agent may open this conversation (the conversations app's one gate)."""
-    return visible_conversations(agent).filter(pk=conversation_id).exists()
+    return conversations.visible_conversations(agent).filter(pk=conversation_id).exists()
 
 
 def list_replies_since(

@@ -50,7 +50,7 @@
       var banner = document.createElement("p");
       banner.className = "presence-banner presence-" + peer.state;
       banner.dataset.agent = agent;
-      banner.textContent = template.replace("%(name)s", peer.name);
+      banner.textContent = template.replace("{name}", peer.name);
       panel.appendChild(banner);
     });
   }
