@@ -1,4 +1,4 @@
-"""Reads of collaboration: an agent's notifications, the conversation's history, and the
+"""Reads of collaboration: an agent's notifications, the conversation's audit trail, and the
 replies another agent sent while this one was writing."""
 
 from django.db.models import QuerySet
@@ -56,6 +56,6 @@ def list_replies_since(
     )
 
 
-def list_history(conversation: Conversation) -> QuerySet[ConversationEvent]:
+def list_audit_trail(conversation: Conversation) -> QuerySet[ConversationEvent]:
     """Return the conversation's audit trail, oldest first, with who did each thing."""
     return conversation.events.select_related("actor").order_by("at", "pk")

@@ -104,9 +104,7 @@ def test_an_agent_without_an_email_address_is_notified_in_the_interface_only(
     assert mail.outbox == []
 
 
-def test_mentions_are_highlighted_in_the_note_and_its_text_stays_escaped(
-    client, agent, teammate
-):
+def test_mentions_are_highlighted_in_the_note_and_its_text_stays_escaped(client, agent, teammate):
     conversation = make_conversation()
     services.add_note(
         conversation=conversation,

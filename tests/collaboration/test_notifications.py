@@ -97,9 +97,10 @@ def test_an_outsider_does_not_see_notifications_of_a_conversation_hidden_from_th
     hidden_from_outsider.add(conversation.pk)
     client.force_login(outsider)
     assert BADGE not in client.get(reverse("collaboration:notifications")).content.decode()
-    assert "Litige confidentiel" not in client.get(
-        reverse("collaboration:notifications")
-    ).content.decode()
+    assert (
+        "Litige confidentiel"
+        not in client.get(reverse("collaboration:notifications")).content.decode()
+    )
     response = client.get(reverse("collaboration:open_notification", args=[notification.pk]))
     assert response.status_code == 404
 

@@ -67,7 +67,9 @@ def test_an_agent_sees_a_teammate_viewing_then_replying_live(
     camille.goto(url)
     claire.goto(url)
     # Each sees the other arrive, whoever came first.
-    camille.wait_for_selector(".presence-banner:has-text('Claire Martin est en train de consulter')")
+    camille.wait_for_selector(
+        ".presence-banner:has-text('Claire Martin est en train de consulter')"
+    )
     claire.wait_for_selector(".presence-banner:has-text('Camille est en train de consulter')")
 
     claire.click("#reply-text")

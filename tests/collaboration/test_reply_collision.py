@@ -88,9 +88,7 @@ def test_my_own_earlier_reply_in_another_tab_needs_no_confirmation(client: Clien
     assert replies_by(agent) == 2
 
 
-def test_a_logged_call_by_a_teammate_also_asks_for_confirmation(
-    client: Client, agent, teammate
-):
+def test_a_logged_call_by_a_teammate_also_asks_for_confirmation(client: Client, agent, teammate):
     conversation = make_conversation()
     client.force_login(agent)
     last_seen = last_seen_on(client.get(reverse("conversations:detail", args=[conversation.pk])))

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from comptoir.agents.models import Agent
-from comptoir.collaboration import history, mentions, queries
+from comptoir.collaboration import audit_trail, mentions, queries
 from comptoir.conversations.models import Conversation, Message
 
 register = template.Library()
@@ -15,9 +15,9 @@ def unread_notification_count(agent: Agent) -> int:
 
 
 @register.simple_tag
-def conversation_history(conversation: Conversation) -> list[history.HistoryEntry]:
+def conversation_audit_trail(conversation: Conversation) -> list[audit_trail.TrailEntry]:
     """Return the conversation's audit trail, told in words, oldest first."""
-    return history.describe_events(queries.list_history(conversation))
+    return audit_trail.describe_events(queries.list_audit_trail(conversation))
 
 
 @register.simple_tag

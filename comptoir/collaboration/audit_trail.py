@@ -36,14 +36,14 @@ CUSTOMER_KINDS = {Kind.REOPENED, Kind.SATISFACTION_RATED}
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class TrailEntry:
     who: str
     what: str
     at: datetime
     kind: str
 
 
-def describe_events(events: Iterable[ConversationEvent]) -> list[HistoryEntry]:
+def describe_events(events: Iterable[ConversationEvent]) -> list[TrailEntry]:
     """Tell each event in a sentence; reads the agents and teams named in them at once."""
     events = list(events)
     agent_ids = {e.data.get("assignee") for e in events if e.kind == Kind.ASSIGNED}
@@ -59,7 +59,7 @@ def describe_events(events: Iterable[ConversationEvent]) -> list[HistoryEntry]:
         else {}
     )
     return [
-        HistoryEntry(
+        TrailEntry(
             who=who_did(event),
             what=what_happened(event, agents, teams),
             at=event.at,
