@@ -102,11 +102,8 @@ def email_notification(*, notification_id: int) -> bool:
 
 def mention_email_text(notification: Notification) -> tuple[str, str]:
     conversation = notification.conversation
-    url = (
-        settings.PUBLIC_URL
-        + reverse("conversations:detail", args=[conversation.pk])
-        + f"#message-{notification.message_id}"
-    )
+    # Through the notification, so that following the link marks it read, as in the list.
+    url = settings.PUBLIC_URL + reverse("collaboration:open_notification", args=[notification.pk])
     with translation.override(settings.LANGUAGE_CODE):
         actor = str(notification.actor) if notification.actor else gettext("A colleague")
         subject = gettext("%(actor)s mentioned you: %(reference)s %(subject)s") % {

@@ -1,6 +1,7 @@
 """Mentions in internal notes notify the agents they name, and only them."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -77,14 +78,14 @@ def test_the_mentioned_agent_gets_one_email_after_the_note_is_saved(
 ):
     conversation = make_conversation(subject="Colis abîmé")
     with django_capture_on_commit_callbacks(execute=True):
-        note = services.add_note(conversation=conversation, agent=agent, text="@claire urgent")
+        services.add_note(conversation=conversation, agent=agent, text="@claire urgent")
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["claire@shop.example"]
     assert email.subject == f"Camille vous mentionne : [#{conversation.pk}] Colis abîmé"
     assert "@claire urgent" in email.body
-    assert f"/conversations/{conversation.pk}/#message-{note.pk}" in email.body
     notification = Notification.objects.get()
+    assert f"{settings.PUBLIC_URL}/notifications/{notification.pk}/" in email.body
     assert notification.emailed_at is not None
     # A repeated task (a retry, a second worker) sends nothing more.
     from comptoir.collaboration.services import email_notification
