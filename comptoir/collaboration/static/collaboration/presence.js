@@ -12,7 +12,8 @@
   var HEARTBEAT_MS = 25000; // the server forgets nothing; the pages forget the silent
   var FORGET_MS = 70000;
   var IDLE_MS = 4000;
-  var RECONNECT_MS = 3000;
+  var RECONNECT_MS = 3000; // doubled after each failure, up to a minute
+  var RECONNECT_MAX_MS = 60000;
 
   var panel = null;
   var socket = null;
@@ -21,6 +22,7 @@
   var idleTimer = null;
   var heartbeat = null;
   var reconnect = null;
+  var reconnectDelay = RECONNECT_MS;
 
   function send(newState) {
     state = newState === "typing" ? "typing" : "viewing";
@@ -60,6 +62,7 @@
     var ws = new WebSocket(scheme + window.location.host + element.dataset.presenceUrl);
     socket = ws;
     ws.onopen = function () {
+      reconnectDelay = RECONNECT_MS;
       if (state === "typing") send("typing");
     };
     ws.onmessage = function (event) {
@@ -79,15 +82,19 @@
       socket = null;
       peers = {};
       render();
+      // A restarted server comes back soon; a refused socket (session expired) keeps
+      // failing, and is retried ever more slowly.
       reconnect = window.setTimeout(function () {
         if (panel === element) connect(element);
-      }, RECONNECT_MS);
+      }, reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
     };
   }
 
   function open(element) {
     panel = element;
     peers = {};
+    reconnectDelay = RECONNECT_MS;
     state = "viewing";
     connect(element);
     heartbeat = window.setInterval(function () {
