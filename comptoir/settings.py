@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "comptoir.sorting",
     "comptoir.surveys",
     "comptoir.answers",
+    "comptoir.collaboration",
 ]
 
 MIDDLEWARE = [
@@ -166,27 +167,32 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("COMPTOIR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# The rate limits of the public forms count in this cache. The embedded default (LocMem)
-# counts per web process; with several web processes, COMPTOIR_CACHE_URL (redis://…) makes
-# them share one count.
-CACHE_URL = os.environ.get("COMPTOIR_CACHE_URL", "")
-if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+# Several web processes share two things through Redis (COMPTOIR_REDIS_URL): the count of the
+# public forms' rate limit per IP (Django's cache) and who is viewing or answering a
+# conversation (Channels' layer). Without it, the embedded mode keeps both in memory: one
+# process, one count, one layer.
+REDIS_URL = os.environ.get("COMPTOIR_REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"COMPTOIR_REDIS_URL must be a redis:// URL, not {REDIS_URL!r}")
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
+            "LOCATION": REDIS_URL,
             "KEY_PREFIX": "comptoir",
         }
     }
-elif CACHE_URL:
-    raise ImproperlyConfigured(f"COMPTOIR_CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
-else:
-    CACHES = {
+    CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "comptoir",
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "comptoir"},
         }
     }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "comptoir"}
+    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS = {
     "default": {

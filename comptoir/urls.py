@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("comptoir.sorting.urls")),
     path("", include("comptoir.surveys.urls")),
     path("", include("comptoir.answers.urls")),
+    path("", include("comptoir.collaboration.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

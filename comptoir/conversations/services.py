@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
+from comptoir.collaboration import services as collaboration
 from comptoir.conversations.models import (
     CallbackRequest,
     Conversation,
@@ -241,6 +242,7 @@ def add_note(*, conversation: Conversation, agent: Agent, text: str) -> Message:
         text=text,
     )
     record_event(conversation=conversation, kind=Event.NOTE_ADDED, actor=agent, message=note.pk)
+    collaboration.notify_mentions(note=note)
     return note
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.agents.models import Agent
+from comptoir.collaboration import queries as collaboration
 from comptoir.conversations import queries, services
 from comptoir.conversations.forms import (
     AssignForm,
@@ -20,7 +21,7 @@ from comptoir.conversations.forms import (
     ReplyForm,
     StatusForm,
 )
-from comptoir.conversations.models import CallbackRequest, Conversation
+from comptoir.conversations.models import CallbackRequest, Conversation, Message
 from comptoir.conversations.queries import InboxView
 
 PAGE_SIZE = 50
@@ -82,6 +83,7 @@ def render_conversation(
     note_form: NoteForm | None = None,
     contact_form: LogContactForm | None = None,
     callback_form: CallbackForm | None = None,
+    reply_conflict: list[Message] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -102,6 +104,7 @@ def render_conversation(
         ),
         "callbacks": queries.list_open_callbacks(conversation),
         "now": timezone.now(),
+        "reply_conflict": reply_conflict,
     }
     return render(request, "conversations/conversation.html", context, status=status)
 
@@ -122,6 +125,12 @@ def reply(request: AgentRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The reply is empty."))
         return render_conversation(request, conversation, reply_form=form, status=400)
+    # Another agent answered since this page was loaded: ask before the customer gets two.
+    newer = collaboration.list_replies_since(
+        conversation=conversation, agent=request.user, last_seen=request.POST.get("last_seen_message")
+    )
+    if newer:
+        return render_conversation(request, conversation, reply_form=form, reply_conflict=newer)
     try:
         services.reply_to_conversation(
             conversation=conversation, agent=request.user, text=form.cleaned_data["text"]

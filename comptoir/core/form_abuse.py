@@ -86,7 +86,7 @@ def is_rate_limited(request: HttpRequest, scope: str, *, limit: int, window: int
     """Count this request against its IP address; True once over `limit` in `window` seconds.
 
     A fixed window in Django's cache: the default LocMem cache counts per web process, a
-    shared cache (COMPTOIR_CACHE_URL) counts across all of them.
+    shared cache (COMPTOIR_REDIS_URL) counts across all of them.
     """
     bucket = int(time.time() // window)
     key = f"comptoir:rate:{scope}:{client_ip(request)}:{bucket}"

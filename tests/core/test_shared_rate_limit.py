@@ -1,4 +1,4 @@
-"""With COMPTOIR_CACHE_URL set, the public forms' rate limit counts in Redis, shared by every
+"""With COMPTOIR_REDIS_URL set, the public forms' rate limit counts in Redis, shared by every
 web process, instead of once per process."""
 
 import time
