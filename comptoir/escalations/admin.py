@@ -15,7 +15,13 @@ class ForwardRequestAdmin(admin.ModelAdmin):
     """Read-only: requests change through the agent interface, which records the events."""
 
     list_display = (
-        "id", "conversation", "target", "internal_service", "team", "status", "created_at"
+        "id",
+        "conversation",
+        "target",
+        "internal_service",
+        "team",
+        "status",
+        "created_at",
     )
     list_filter = ("status", "target")
     list_select_related = ("conversation", "internal_service", "team")

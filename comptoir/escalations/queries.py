@@ -27,12 +27,9 @@ HANDOVER_EVENTS = Q(kind__in=[Event.ASSIGNED, Event.ROUTED]) | Q(
 
 def list_forwards(conversation: Conversation) -> QuerySet[ForwardRequest]:
     """Return every forward request of a conversation, newest first."""
-    return (
-        conversation.forward_requests.select_related(
-            "requested_by", "internal_service", "team", "answered_by", "cancelled_by"
-        )
-        .order_by("-created_at", "-pk")
-    )
+    return conversation.forward_requests.select_related(
+        "requested_by", "internal_service", "team", "answered_by", "cancelled_by"
+    ).order_by("-created_at", "-pk")
 
 
 def list_waiting_forwards(conversation: Conversation) -> QuerySet[ForwardRequest]:

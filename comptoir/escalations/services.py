@@ -186,7 +186,10 @@ def close_forward_request(
     now = timezone.now()
     if answer is not None:
         closed = {
-            "status": Status.ANSWERED, "answer": answer, "answered_by": by, "answered_at": now
+            "status": Status.ANSWERED,
+            "answer": answer,
+            "answered_by": by,
+            "answered_at": now,
         }
     else:
         closed = {"status": Status.CANCELLED, "cancelled_by": by, "cancelled_at": now}

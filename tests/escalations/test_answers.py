@@ -46,17 +46,23 @@ def test_forward_queues_one_service_email_kept_as_internal_message(forward, conv
     assert delivery.recipient == "logistique@shop.example"
     event = ConversationEvent.objects.get(conversation=conversation, kind=Event.FORWARDED)
     assert event.data == {
-        "target": "internal_service", "request": forward.pk, "internal_service": forward.internal_service_id
+        "target": "internal_service",
+        "request": forward.pk,
+        "internal_service": forward.internal_service_id,
     }
 
 
-def test_forward_gives_an_unassigned_conversation_to_the_agent_who_asked(forward, conversation, agent):
+def test_forward_gives_an_unassigned_conversation_to_the_agent_who_asked(
+    forward, conversation, agent
+):
     conversation.refresh_from_db()
     assert conversation.assignee == agent
 
 
 def test_answer_threads_by_reply_token_alone(forward, conversation):
-    answer = ingest(from_logistics(message_id="<a1@shop.example>", to=forward_reply_address(forward.pk)))
+    answer = ingest(
+        from_logistics(message_id="<a1@shop.example>", to=forward_reply_address(forward.pk))
+    )
 
     assert answer.conversation == conversation
     assert answer.direction == Message.Direction.INTERNAL
@@ -114,7 +120,9 @@ def test_a_late_answer_to_a_cancelled_request_is_kept_and_it_stays_cancelled(
     forward, conversation, agent
 ):
     assert services.cancel_forward_request(forward=forward, agent=agent)
-    late = ingest(from_logistics(message_id="<a6@shop.example>", to=forward_reply_address(forward.pk)))
+    late = ingest(
+        from_logistics(message_id="<a6@shop.example>", to=forward_reply_address(forward.pk))
+    )
 
     assert late.conversation == conversation and late.direction == Message.Direction.INTERNAL
     forward.refresh_from_db()
@@ -155,10 +163,14 @@ def test_an_inactive_internal_service_cannot_be_asked(conversation, logistics, a
     logistics.is_active = False
     logistics.save()
     with pytest.raises(services.ForwardError):
-        services.forward_conversation(conversation=conversation, to=logistics, question="?", by=agent)
+        services.forward_conversation(
+            conversation=conversation, to=logistics, question="?", by=agent
+        )
     assert not ForwardRequest.objects.exists()
 
 
 def test_an_empty_question_is_refused(conversation, logistics, agent):
     with pytest.raises(services.ForwardError):
-        services.forward_conversation(conversation=conversation, to=logistics, question=" ", by=agent)
+        services.forward_conversation(
+            conversation=conversation, to=logistics, question=" ", by=agent
+        )

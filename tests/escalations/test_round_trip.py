@@ -63,8 +63,13 @@ def test_forward_by_email_and_answer_over_smtp_lands_as_internal_message(
     conversation = Conversation.objects.get()
     assert [r.envelope_to for r in smtp_sink.received] == [["jeanne.martin@example.fr"]]
     before = Conversation.objects.values(
-        "status", "sla_due_at", "first_response_due_at", "resolution_due_at", "last_message_at",
-        "first_response_at", "sla_paused_at",
+        "status",
+        "sla_due_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "last_message_at",
+        "first_response_at",
+        "sla_paused_at",
     ).get()
 
     # When the agent forwards it to the logistics department

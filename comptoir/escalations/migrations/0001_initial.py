@@ -6,63 +6,218 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('conversations', '0004_conversation_events_and_resolved_at'),
-        ('teams', '0002_default_team'),
+        ("conversations", "0004_conversation_events_and_resolved_at"),
+        ("teams", "0002_default_team"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InternalService',
+            name="InternalService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'internal service',
-                'verbose_name_plural': 'internal services',
-                'ordering': ['name'],
+                "verbose_name": "internal service",
+                "verbose_name_plural": "internal services",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ForwardRequest',
+            name="ForwardRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('target', models.CharField(choices=[('internal_service', 'Internal service'), ('team', 'Team')], max_length=16, verbose_name='forwarded to')),
-                ('recipient', models.EmailField(blank=True, max_length=254, verbose_name='recipient')),
-                ('question', models.TextField(verbose_name='question')),
-                ('status', models.CharField(choices=[('waiting', 'Waiting for the service'), ('answered', 'Answered'), ('cancelled', 'Cancelled')], default='waiting', max_length=16, verbose_name='status')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='answer expected by')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('answer_read_at', models.DateTimeField(blank=True, null=True, verbose_name='answer read at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('answer', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='answered_forward', to='conversations.message')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='answered_forwards', to=settings.AUTH_USER_MODEL, verbose_name='answered by')),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cancelled_forwards', to=settings.AUTH_USER_MODEL, verbose_name='cancelled by')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='forward_requests', to='conversations.conversation')),
-                ('previous_assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('previous_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='teams.team')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='forward_requests', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('sent_message', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sent_forward', to='conversations.message')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='forward_requests', to='teams.team', verbose_name='team')),
-                ('internal_service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='forward_requests', to='escalations.internalservice', verbose_name='internal service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[("internal_service", "Internal service"), ("team", "Team")],
+                        max_length=16,
+                        verbose_name="forwarded to",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.EmailField(blank=True, max_length=254, verbose_name="recipient"),
+                ),
+                ("question", models.TextField(verbose_name="question")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for the service"),
+                            ("answered", "Answered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="waiting",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answer expected by"),
+                ),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
+                (
+                    "answer_read_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answer read at"),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled at"),
+                ),
+                (
+                    "answer",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="answered_forward",
+                        to="conversations.message",
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="answered_forwards",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cancelled_forwards",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="cancelled by",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="forward_requests",
+                        to="conversations.conversation",
+                    ),
+                ),
+                (
+                    "previous_assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "previous_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="teams.team",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="forward_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "sent_message",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sent_forward",
+                        to="conversations.message",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="forward_requests",
+                        to="teams.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "internal_service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="forward_requests",
+                        to="escalations.internalservice",
+                        verbose_name="internal service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'forward request',
-                'verbose_name_plural': 'forward requests',
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='forward_status_created')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('internal_service__isnull', False), ('target', 'internal_service'), ('team__isnull', True)), models.Q(('internal_service__isnull', True), ('target', 'team'), ('team__isnull', False)), _connector='OR'), name='forward_one_target')],
+                "verbose_name": "forward request",
+                "verbose_name_plural": "forward requests",
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="forward_status_created")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("internal_service__isnull", False),
+                                ("target", "internal_service"),
+                                ("team__isnull", True),
+                            ),
+                            models.Q(
+                                ("internal_service__isnull", True),
+                                ("target", "team"),
+                                ("team__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="forward_one_target",
+                    )
+                ],
             },
         ),
     ]
