@@ -113,16 +113,17 @@ class Holder:
     forward: ForwardRequest | None = None
 
 
-def find_holder(conversation: Conversation) -> Holder:
+def find_holder(
+    conversation: Conversation, forwards: Iterable[ForwardRequest] | None = None
+) -> Holder:
     """Return who holds the conversation: the service or team a waiting request went to
-    (the latest), else its assignee, else its team."""
-    forward = (
-        list_waiting_forwards(conversation)
-        .select_related("internal_service", "team")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if forward is not None:
+    (the latest), else its assignee, else its team. `forwards` may be the conversation's
+    requests already read (`list_forwards`), to save a query."""
+    if forwards is None:
+        forwards = list_waiting_forwards(conversation).select_related("internal_service", "team")
+    waiting = [f for f in forwards if f.status == ForwardRequest.Status.WAITING]
+    if waiting:
+        forward = max(waiting, key=lambda f: (f.created_at, f.pk))
         label = (
             _("Internal service")
             if forward.target == ForwardRequest.Target.INTERNAL_SERVICE
@@ -138,16 +139,15 @@ def find_holder(conversation: Conversation) -> Holder:
 
 
 def handed_over_at(conversation: Conversation) -> datetime:
-    """When the conversation last changed hands: the latest assignment, routing or forward;
-    else the first thing its assignee did in it (a reply takes an unassigned conversation);
-    else its opening."""
-    events = conversation.events.order_by("-at", "-pk")
-    latest = events.filter(HANDOVER_EVENTS).values_list("at", flat=True).first()
+    """When the conversation last changed hands: the latest assignment, routing or team
+    forward; else, for an assigned one, its first response (a reply takes an unassigned
+    conversation without an assignment); else its opening."""
+    latest = (
+        conversation.events.filter(HANDOVER_EVENTS)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
     if latest is None and conversation.assignee_id is not None:
-        latest = (
-            events.filter(actor_id=conversation.assignee_id)
-            .order_by("at", "pk")
-            .values_list("at", flat=True)
-            .first()
-        )
+        latest = conversation.first_response_at
     return latest or conversation.created_at

@@ -21,9 +21,10 @@ class ForwardCard:
 @register.simple_tag
 def forward_card(conversation: Conversation) -> ForwardCard:
     """Return what the conversation page shows of forwards: holder, requests, forms."""
+    forwards = list(queries.list_forwards(conversation))
     return ForwardCard(
-        holder=queries.find_holder(conversation),
-        forwards=list(queries.list_forwards(conversation)),
+        holder=queries.find_holder(conversation, forwards),
+        forwards=forwards,
         forward_form=ForwardForm(),
         answer_form=AnswerForm(),
     )
