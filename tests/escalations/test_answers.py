@@ -42,6 +42,9 @@ def test_forward_queues_one_service_email_kept_as_internal_message(forward, conv
     assert sent.direction == Message.Direction.INTERNAL
     assert sent.to == ["logistique@shop.example"]
     assert sent.reply_to == [forward_reply_address(forward.pk)]
+    # Written in the company's language, for a colleague
+    assert sent.subject.startswith(f"Question du service client {forward.reference} :")
+    assert "Il vous suffit de répondre à cet email" in sent.text
     delivery = Delivery.objects.get(message=sent)
     assert delivery.recipient == "logistique@shop.example"
     event = ConversationEvent.objects.get(conversation=conversation, kind=Event.FORWARDED)

@@ -266,3 +266,14 @@ def test_a_new_customer_email_still_reopens_while_a_forward_waits(conversation, 
     assert again.conversation == conversation and again.direction == Message.Direction.INBOUND
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.OPEN
+
+
+def test_pages_speak_french_to_a_french_agent(agent_client, conversation, logistics):
+    services.forward_conversation(conversation=conversation, to=logistics, question="?", by=None)
+    agent_client.cookies["django_language"] = "fr"
+
+    html = agent_client.get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
+    assert "Entre les mains de" in html and "En attente du service" in html
+    assert "Demandes internes" in html  # the navigation link
+    listing = agent_client.get(reverse("escalations:list")).content.decode()
+    assert "En attente des services internes et des équipes" in listing
