@@ -41,6 +41,12 @@ class ForwardRequest(TimeStampedModel):
     conversation = models.ForeignKey(
         "conversations.Conversation", on_delete=models.CASCADE, related_name="forward_requests"
     )
+    # The conversation's customer, repeated so that comptoir.privacy finds these rows from
+    # the model meta: the question quotes the customer, so an erasure blanks it, an export
+    # includes it and a merge moves it, like every row pointing at a customer.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="forward_requests"
+    )
     # Empty when a rule forwarded the conversation.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -70,6 +70,7 @@ def forward_conversation(
             raise ForwardError("The conversation already waits on a team.")
     forward = ForwardRequest.objects.create(
         conversation=conversation,
+        customer_id=conversation.customer_id,
         requested_by=by,
         question=question,
         due_at=due_at,

@@ -11,6 +11,8 @@ from comptoir.escalations import services
 from comptoir.escalations.forward_threading import forward_reply_address
 from comptoir.escalations.models import ForwardRequest
 from comptoir.mail.inbound import ingest_batch
+from comptoir.mail.models import InboundEmail
+from comptoir.mail.parsing import parse_email
 from comptoir.messaging.models import Delivery
 from tests.conftest import make_email
 from tests.escalations.conftest import ingest
@@ -177,3 +179,13 @@ def test_an_empty_question_is_refused(conversation, logistics, agent):
         services.forward_conversation(
             conversation=conversation, to=logistics, question=" ", by=agent
         )
+
+
+def test_a_customer_email_costs_no_query_to_the_forward_check(django_assert_num_queries):
+    parsed = parse_email(
+        make_email(headers={"In-Reply-To": "<x@example.fr>", "References": "<y@example.fr>"})
+    )
+    inbound = InboundEmail(envelope_to=["support+c1-0123456789@shop.example"])
+
+    with django_assert_num_queries(0):
+        assert services.store_forward_answers([(inbound, parsed)]) == [None]

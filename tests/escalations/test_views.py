@@ -272,7 +272,9 @@ def test_pages_speak_french_to_a_french_agent(agent_client, conversation, logist
     services.forward_conversation(conversation=conversation, to=logistics, question="?", by=None)
     agent_client.cookies["django_language"] = "fr"
 
-    html = agent_client.get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
+    html = agent_client.get(
+        reverse("conversations:detail", args=[conversation.pk])
+    ).content.decode()
     assert "Entre les mains de" in html and "En attente du service" in html
     assert "Demandes internes" in html  # the navigation link
     listing = agent_client.get(reverse("escalations:list")).content.decode()
