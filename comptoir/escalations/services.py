@@ -85,6 +85,9 @@ def forward_conversation(
             # Someone must read the answer: the agent who asked.
             conversation.assignee = by
             conversation.save(update_fields=["assignee", "updated_at"])
+            conversations.record_event(
+                conversation=conversation, kind=Event.ASSIGNED, actor=by, assignee=by.pk
+            )
     else:
         conversation.team, conversation.assignee = to, None
         conversation.save(update_fields=["team", "assignee", "updated_at"])

@@ -62,6 +62,8 @@ def test_forward_gives_an_unassigned_conversation_to_the_agent_who_asked(
 ):
     conversation.refresh_from_db()
     assert conversation.assignee == agent
+    assigned = ConversationEvent.objects.get(conversation=conversation, kind=Event.ASSIGNED)
+    assert assigned.actor == agent and assigned.data == {"assignee": agent.pk}
 
 
 def test_answer_threads_by_reply_token_alone(forward, conversation):

@@ -279,3 +279,15 @@ def test_pages_speak_french_to_a_french_agent(agent_client, conversation, logist
     assert "Demandes internes" in html  # the navigation link
     listing = agent_client.get(reverse("escalations:list")).content.decode()
     assert "En attente des services internes et des équipes" in listing
+
+
+def test_admin_lists_internal_services_and_shows_requests_read_only(
+    client, admin_agent, conversation, logistics, agent
+):
+    services.forward_conversation(conversation=conversation, to=logistics, question="?", by=agent)
+    client.force_login(admin_agent)
+
+    assert client.get("/admin/escalations/internalservice/add/").status_code == 200
+    listing = client.get("/admin/escalations/forwardrequest/")
+    assert listing.status_code == 200 and "Logistique" in listing.content.decode()
+    assert client.get("/admin/escalations/forwardrequest/add/").status_code == 403
