@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "comptoir.surveys",
     "comptoir.answers",
     "comptoir.collaboration",
+    "comptoir.escalations",
 ]
 
 MIDDLEWARE = [

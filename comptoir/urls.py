@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("comptoir.surveys.urls")),
     path("", include("comptoir.answers.urls")),
     path("", include("comptoir.collaboration.urls")),
+    path("", include("comptoir.escalations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

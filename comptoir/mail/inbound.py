@@ -24,6 +24,7 @@ from comptoir.core.bulk import insert_objects
 from comptoir.conversations.reply_threading import ConversationLookup, ThreadingClues
 from comptoir.customers import services as customers
 from comptoir.customers.identities import InvalidIdentity, normalise_email
+from comptoir.escalations import services as escalations
 from comptoir.mail import acknowledgement
 from comptoir.mail.attachments import sniff_content_type
 from comptoir.mail.models import InboundEmail
@@ -121,7 +122,23 @@ def claim_for_processing(inbound: InboundEmail) -> bool:
 def store_parsed_emails(
     emails: list[tuple[InboundEmail, ParsedEmail]], *, acknowledge: bool
 ) -> list[Message]:
-    """Thread and store parsed emails, in the caller's transaction; one message each.
+    """Store parsed emails, in the caller's transaction; one message each.
+
+    An internal service's answer to a forward goes to its conversation as an internal
+    message (comptoir.escalations); every other email is a customer's.
+    """
+    answers = escalations.store_forward_answers(emails)
+    if not any(answers):
+        return store_customer_emails(emails, acknowledge=acknowledge)
+    rest = [email for email, answer in zip(emails, answers) if answer is None]
+    stored = iter(store_customer_emails(rest, acknowledge=acknowledge) if rest else [])
+    return [answer or next(stored) for answer in answers]
+
+
+def store_customer_emails(
+    emails: list[tuple[InboundEmail, ParsedEmail]], *, acknowledge: bool
+) -> list[Message]:
+    """Thread and store customers' emails, in the caller's transaction; one message each.
 
     One path for one email (SMTP, IMAP) and for a batch (file import): a batch costs a
     handful of queries in all rather than a dozen per email.

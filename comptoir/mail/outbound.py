@@ -13,9 +13,11 @@ from comptoir.messaging.models import Delivery
 def build_email(delivery: Delivery) -> EmailMessage:
     """Build the email for a delivery: threading headers, and a From the customer can answer."""
     message = delivery.message
+    # A message may name its own Reply-To (a forward to an internal service does).
+    reply_to = message.reply_to[0] if message.reply_to else reply_address(message.conversation_id)
     headers = {
         "Message-ID": f"<{message.message_id}>",
-        "Reply-To": formataddr((message.from_name, reply_address(message.conversation_id))),
+        "Reply-To": formataddr((message.from_name, reply_to)),
     }
     if message.in_reply_to:
         headers["In-Reply-To"] = f"<{message.in_reply_to}>"
