@@ -89,4 +89,5 @@ def html_to_plain_text(html: str) -> str:
     lines = []
     for line in "".join(writer.out).split("\n"):
         lines.append(line if line == SIGNATURE_SEPARATOR else re.sub(" {2,}", " ", line).strip(" "))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n ")
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n ")
+    return text.replace(f"\n{SIGNATURE_SEPARATOR}\n\n", f"\n{SIGNATURE_SEPARATOR}\n")
