@@ -253,9 +253,7 @@ class MessageTemplate(models.Model):
 class MessageTemplateVersion(models.Model):
     """One saved state of a template; rows are only ever added."""
 
-    template = models.ForeignKey(
-        MessageTemplate, on_delete=models.CASCADE, related_name="versions"
-    )
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("number"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))

@@ -114,7 +114,7 @@ def date_fr(value: Any) -> str:
 
 @pass_context
 def with_first_name(context: Context, text: str) -> str:
-    """"votre carte expire" → "Jeanne, votre carte expire", or "Votre carte expire"."""
+    """ "votre carte expire" → "Jeanne, votre carte expire", or "Votre carte expire"."""
     first_name = context.get("first_name") or ""
     text = str(text)
     if first_name:
@@ -125,7 +125,9 @@ def with_first_name(context: Context, text: str) -> str:
 # --- The sandbox -------------------------------------------------------------------------
 
 
-def make_environment(blocks: Mapping[str, str], *, autoescape: bool) -> ImmutableSandboxedEnvironment:
+def make_environment(
+    blocks: Mapping[str, str], *, autoescape: bool
+) -> ImmutableSandboxedEnvironment:
     def load_block(name: str) -> str:
         if not BLOCK_NAME.match(name) or name not in blocks:
             raise TemplateNotFound(name)

@@ -63,14 +63,29 @@ HOSTILE = [
 @pytest.mark.parametrize("source", HOSTILE)
 def test_a_hostile_template_reaches_neither_settings_nor_orm_nor_python_internals(jeanne, source):
     event = BusinessEvent.objects.create(
-        customer=jeanne, kind="order_placed", occurred_at=datetime(2026, 11, 26, tzinfo=dt_timezone.utc)
+        customer=jeanne,
+        kind="order_placed",
+        occurred_at=datetime(2026, 11, 26, tzinfo=dt_timezone.utc),
     )
     try:
         rendered = render(f"<p>{source}</p>", jeanne, event=event)
     except TemplateError:
         return  # refused with a message: as good as empty
-    leaks = ["<class", "&lt;class", "<function", "&lt;function", "<built-in", "&lt;built-in",
-             "<module", "&lt;module", "Manager", "QuerySet", "pirate", "__", settings.SECRET_KEY]
+    leaks = [
+        "<class",
+        "&lt;class",
+        "<function",
+        "&lt;function",
+        "<built-in",
+        "&lt;built-in",
+        "<module",
+        "&lt;module",
+        "Manager",
+        "QuerySet",
+        "pirate",
+        "__",
+        settings.SECRET_KEY,
+    ]
     assert not [leak for leak in leaks if leak in rendered.html + rendered.text]
 
 
@@ -115,7 +130,9 @@ def test_a_failing_template_or_mjml_is_an_error_for_its_author_not_a_crash(jeann
 
 
 def test_a_missing_value_renders_empty(jeanne):
-    rendered = render("<p>[{{ event.order.number }}][{{ nothing }}][{{ customer.nope.deeper }}]</p>", jeanne)
+    rendered = render(
+        "<p>[{{ event.order.number }}][{{ nothing }}][{{ customer.nope.deeper }}]</p>", jeanne
+    )
     assert "[][][]" in rendered.html
 
 
@@ -139,7 +156,10 @@ def test_amounts_and_dates_are_written_the_french_way():
     assert date_fr(date(2026, 11, 26)) == "jeudi 26 novembre 2026"
     assert date_fr("2026-12-01") == "mardi 1er décembre 2026"
     # 23:30 UTC on 26 November is already the 27th in Paris.
-    assert date_fr(datetime(2026, 11, 26, 23, 30, tzinfo=dt_timezone.utc)) == "vendredi 27 novembre 2026"
+    assert (
+        date_fr(datetime(2026, 11, 26, 23, 30, tzinfo=dt_timezone.utc))
+        == "vendredi 27 novembre 2026"
+    )
 
 
 def test_personalisation_uses_the_first_name_and_falls_back_politely(jeanne):

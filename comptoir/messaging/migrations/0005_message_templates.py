@@ -7,71 +7,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0004_tone_charter'),
+        ("messaging", "0004_tone_charter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageBlock',
+            name="MessageBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=64, unique=True, verbose_name='name')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
-                ('body', models.TextField(help_text='MJML or HTML, with Jinja placeholders.', verbose_name='body')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=64, unique=True, verbose_name="name")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=200, verbose_name="description"),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="MJML or HTML, with Jinja placeholders.", verbose_name="body"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'message block',
-                'verbose_name_plural': 'message blocks',
-                'ordering': ['name'],
+                "verbose_name": "message block",
+                "verbose_name_plural": "message blocks",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('transactional', 'Transactional and service'), ('relationship', 'Relationship'), ('marketing', 'Marketing')], max_length=16, verbose_name='kind')),
-                ('channel', models.CharField(default='email', max_length=16, verbose_name='channel')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body', models.TextField(help_text='MJML or HTML, with Jinja placeholders.', verbose_name='body')),
-                ('sample_event', models.JSONField(blank=True, default=dict, verbose_name='sample event')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("transactional", "Transactional and service"),
+                            ("relationship", "Relationship"),
+                            ("marketing", "Marketing"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(default="email", max_length=16, verbose_name="channel"),
+                ),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="MJML or HTML, with Jinja placeholders.", verbose_name="body"
+                    ),
+                ),
+                (
+                    "sample_event",
+                    models.JSONField(blank=True, default=dict, verbose_name="sample event"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'message template',
-                'verbose_name_plural': 'message templates',
-                'ordering': ['name'],
+                "verbose_name": "message template",
+                "verbose_name_plural": "message templates",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='MessageTemplateVersion',
+            name="MessageTemplateVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='body')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='saved at')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='messaging.messagetemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="body")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="saved at"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="messaging.messagetemplate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'template version',
-                'verbose_name_plural': 'template versions',
-                'ordering': ['template', '-number'],
+                "verbose_name": "template version",
+                "verbose_name_plural": "template versions",
+                "ordering": ["template", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='live_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='messaging.messagetemplateversion', verbose_name='live version'),
+            model_name="messagetemplate",
+            name="live_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="messaging.messagetemplateversion",
+                verbose_name="live version",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagetemplateversion',
-            constraint=models.UniqueConstraint(fields=('template', 'number'), name='template_version_once'),
+            model_name="messagetemplateversion",
+            constraint=models.UniqueConstraint(
+                fields=("template", "number"), name="template_version_once"
+            ),
         ),
     ]
