@@ -17,6 +17,7 @@ from typing import Any
 import css_inline
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from jinja2 import (
     ChainableUndefined,
     FunctionLoader,
@@ -148,9 +149,15 @@ def make_environment(
 def describe(error: Exception) -> str:
     if isinstance(error, TemplateSyntaxError):
         where = f" ({error.name})" if error.name else ""
-        return f"Line {error.lineno}{where}: {error.message}"
+        return _("Line %(line)s%(where)s: %(problem)s") % {
+            "line": error.lineno,
+            "where": where,
+            "problem": error.message,
+        }
     if isinstance(error, TemplateNotFound):
-        return f"No block named “{error.name}”: include one of the message blocks."
+        return _("No block named “%(name)s”: include one of the message blocks.") % {
+            "name": error.name
+        }
     return f"{type(error).__name__}: {error}"
 
 
@@ -181,7 +188,7 @@ def compile_html(rendered: str) -> str:
     """Compile MJML (or take HTML as it is) and inline the CSS for mail clients."""
     if rendered.lstrip().lower().startswith("<mjml"):
         if MJ_INCLUDE.search(rendered):
-            raise TemplateError('mj-include is not allowed: use {% include "block name" %}.')
+            raise TemplateError(_("mj-include is not allowed: include a message block instead."))
         try:
             result = mjml_to_html(rendered)
         # The MJML compiler fails with whatever Python raises (KeyError for an unknown tag).
