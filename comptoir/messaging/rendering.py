@@ -26,7 +26,7 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from mjml import mjml_to_html
 
 from comptoir.consents.links import preference_url
@@ -125,16 +125,30 @@ def with_first_name(context: Context, text: str) -> str:
 
 # --- The sandbox -------------------------------------------------------------------------
 
+# Beyond this, "x" * n or a ** b is a way to exhaust the server's memory, not a message.
+LARGEST_RESULT = 100_000
 
-def make_environment(
-    blocks: Mapping[str, str], *, autoescape: bool
-) -> ImmutableSandboxedEnvironment:
+
+class MessageSandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError("exponent too large")
+        if operator == "*" and (isinstance(left, (str, list)) or isinstance(right, (str, list))):
+            sequence, times = (left, right) if isinstance(left, (str, list)) else (right, left)
+            if isinstance(times, int) and len(sequence) * times > LARGEST_RESULT:
+                raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+def make_environment(blocks: Mapping[str, str], *, autoescape: bool) -> MessageSandbox:
     def load_block(name: str) -> str:
         if not BLOCK_NAME.match(name) or name not in blocks:
             raise TemplateNotFound(name)
         return blocks[name]
 
-    environment = ImmutableSandboxedEnvironment(
+    environment = MessageSandbox(
         loader=FunctionLoader(load_block),
         autoescape=autoescape,
         undefined=SilentUndefined,

@@ -191,3 +191,17 @@ def test_agent_reads_the_list_and_admin_reaches_the_django_admin(
         == 200
     )
     assert client.get(reverse("admin:messaging_messageblock_changelist")).status_code == 200
+
+
+def test_a_template_saved_in_the_django_admin_is_a_new_version(client, admin_agent, catalogue):
+    client.force_login(admin_agent)
+    url = reverse("admin:messaging_messagetemplate_change", args=[catalogue.pk])
+    data = edit_data(catalogue, subject="{{ 'merci pour votre commande'|with_first_name }}")
+    data.update({"versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "1"})
+
+    response = client.post(url, data)
+
+    catalogue.refresh_from_db()
+    assert response.status_code == 302
+    assert catalogue.live_version.number == 2
+    assert catalogue.live_version.author == admin_agent
