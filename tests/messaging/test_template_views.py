@@ -205,3 +205,14 @@ def test_a_template_saved_in_the_django_admin_is_a_new_version(client, admin_age
     assert response.status_code == 302
     assert catalogue.live_version.number == 2
     assert catalogue.live_version.author == admin_agent
+
+
+def test_the_template_list_costs_the_same_for_the_whole_catalogue(
+    client, agent, catalogue, django_assert_max_num_queries
+):
+    client.force_login(agent)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("messaging:templates"))
+
+    assert response.content.decode().count("/preview/") == 21
