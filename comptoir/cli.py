@@ -23,6 +23,7 @@ Email tools:
   classify FILE         sort an email: category, level, language, sentiment (--json)
   bounce-check FILE     hard or soft bounce, complaint, auto-reply or none (--json)
   lint-message FILE     the quality gate on a template or message; exit 1 on errors (--json)
+  load-catalogue        add the ready-made French message templates and blocks (idempotent)
   train-classifier      retrain the sorting classifier, print its held-out accuracy
 
 Customers:

@@ -225,6 +225,9 @@ ANYMAIL = {
 # The team's address: the From of every reply, and where customers write.
 COMPTOIR_SUPPORT_ADDRESS = os.environ.get("COMPTOIR_SUPPORT_ADDRESS", "support@comptoir.localhost")
 COMPTOIR_SUPPORT_NAME = os.environ.get("COMPTOIR_SUPPORT_NAME", "Service client")
+# The company named in message templates, and its website (the base of their links).
+COMPTOIR_COMPANY_NAME = os.environ.get("COMPTOIR_COMPANY_NAME", "Comptoir")
+COMPTOIR_COMPANY_WEBSITE = os.environ.get("COMPTOIR_COMPANY_WEBSITE", "https://www.example.com")
 # Inbound SMTP/LMTP listener.
 COMPTOIR_MAIL_IN_HOST = os.environ.get("COMPTOIR_MAIL_IN_HOST", "127.0.0.1")
 COMPTOIR_MAIL_IN_PORT = env_int("COMPTOIR_MAIL_IN_PORT", 2525)

@@ -25,6 +25,7 @@ from comptoir.customers.models import Customer
 from comptoir.mail.inbound import process_inbound_email, receive_raw_email
 from comptoir.mail.models import InboundEmail
 from comptoir.messaging.models import Delivery
+from comptoir.messaging.services import load_catalogue
 
 DEMO_SOURCE = "demo"
 DEMO_PASSWORD = "demo"
@@ -148,6 +149,7 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
         Delivery.objects.filter(status=Delivery.Status.QUEUED).filter(
             message__raw_email__isnull=True, message__conversation__messages__raw_email__source=DEMO_SOURCE
         ).update(status=Delivery.Status.SENT, sent_at=now)
+        load_catalogue()  # the French message templates, ready to preview
     return summarise(created=True)
 
 

@@ -1,6 +1,18 @@
-from django.contrib import admin
+from typing import Any
 
-from comptoir.messaging.models import Bounce, Delivery, ToneCharter
+from django.contrib import admin
+from django.http import HttpRequest
+
+from comptoir.messaging.forms import MessageBlockForm, MessageTemplateForm
+from comptoir.messaging.models import (
+    Bounce,
+    Delivery,
+    MessageBlock,
+    MessageTemplate,
+    MessageTemplateVersion,
+    ToneCharter,
+)
+from comptoir.messaging.services import save_message_template
 
 
 @admin.register(Delivery)
@@ -34,3 +46,44 @@ class BounceAdmin(admin.ModelAdmin):
 @admin.register(ToneCharter)
 class ToneCharterAdmin(admin.ModelAdmin):
     list_display = ("__str__", "subject_max_characters", "sms_max_segments", "updated_at")
+
+
+class MessageTemplateVersionInline(admin.TabularInline):
+    model = MessageTemplateVersion
+    fields = ("number", "subject", "author", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
+    list_display = ("name", "slug", "kind", "channel", "live_version", "updated_at")
+    list_filter = ("kind", "channel")
+    search_fields = ("name", "slug", "subject")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("live_version",)
+    inlines = [MessageTemplateVersionInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool
+    ) -> None:
+        # Through the service, so that the admin's saves are versions too.
+        save_message_template(
+            template=obj,
+            subject=obj.subject,
+            body=obj.body,
+            author=request.user,  # type: ignore[arg-type]
+        )
+
+
+@admin.register(MessageBlock)
+class MessageBlockAdmin(admin.ModelAdmin):
+    form = MessageBlockForm
+    list_display = ("name", "description", "updated_at")
+    search_fields = ("name", "description")

@@ -169,3 +169,111 @@ class ToneCharter(models.Model):
 
     def __str__(self) -> str:
         return str(_("Tone charter"))
+
+
+class MessageKind(models.TextChoices):
+    """What a template is, which decides the consent purpose and the quality-gate rules."""
+
+    # Order, payment, after-sales, answers to the customer's own request: no opt-in needed.
+    TRANSACTIONAL = "transactional", _("Transactional and service")
+    # Welcome, satisfaction survey, follow-up: carries an unsubscribe link and the
+    # reassurance blocks.
+    RELATIONSHIP = "relationship", _("Relationship")
+    MARKETING = "marketing", _("Marketing")
+
+
+# Relationship messages are not prospecting, but the customer can leave them (the seeds ask for
+# an unsubscribe link in every one): the only purpose an unsubscribe stops is marketing.
+PURPOSE_OF_KIND = {
+    MessageKind.TRANSACTIONAL: Purpose.SERVICE,
+    MessageKind.RELATIONSHIP: Purpose.MARKETING,
+    MessageKind.MARKETING: Purpose.MARKETING,
+}
+
+
+class MessageBlock(models.Model):
+    """A piece of message written once and included everywhere: header, reassurance, footer.
+
+    A template includes it by name (`{% include "reassurance" %}`) or extends it
+    (`{% extends "layout" %}`); blocks are the only thing a template can include.
+    """
+
+    name = models.SlugField(_("name"), max_length=64, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    body = models.TextField(_("body"), help_text=_("MJML or HTML, with Jinja placeholders."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message block")
+        verbose_name_plural = _("message blocks")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageTemplate(models.Model):
+    """A message written once and rendered for each customer (subject and body are templates).
+
+    Subject and body hold the live content; every save appends a MessageTemplateVersion, and
+    `live_version` names the one a delivery was rendered from.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=16, default="email")
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"), help_text=_("MJML or HTML, with Jinja placeholders."))
+    # An example of the triggering event, so that a preview shows an order number and amounts.
+    sample_event = models.JSONField(_("sample event"), default=dict, blank=True)
+    live_version = models.ForeignKey(
+        "MessageTemplateVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("live version"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def purpose(self) -> str:
+        return PURPOSE_OF_KIND[MessageKind(self.kind)]
+
+
+class MessageTemplateVersion(models.Model):
+    """One saved state of a template; rows are only ever added."""
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("number"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    author = models.ForeignKey(
+        "agents.Agent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("template version")
+        verbose_name_plural = _("template versions")
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="template_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"

@@ -291,8 +291,16 @@ def check_greeting(draft: Draft, body: str, charter: Charter) -> list[Finding]:
     ]
 
 
+SIGNATURE_SEPARATOR = "-- "
+
+
 def check_sign_off(body: str, charter: Charter) -> list[Finding]:
-    tail = " ".join(body.strip().splitlines()[-6:]).lower()
+    lines = body.strip().splitlines()
+    # What follows the signature separator of RFC 3676 (the fixed reassurance and footer
+    # blocks of a rendered template) is not the author's ending.
+    if SIGNATURE_SEPARATOR in lines:
+        lines = lines[: lines.index(SIGNATURE_SEPARATOR)]
+    tail = " ".join(lines[-6:]).lower()
     if any(sign_off.lower() in tail for sign_off in charter.sign_offs):
         return []
     return [

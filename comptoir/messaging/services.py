@@ -1,11 +1,17 @@
-"""Queueing of outbound deliveries, and what comes back from them (bounces, complaints).
-Sending itself happens in messaging.dispatch only."""
+"""Queueing of outbound deliveries, and what comes back from them (bounces, complaints);
+saving message templates and blocks. Sending itself happens in messaging.dispatch only."""
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formataddr
+from pathlib import Path
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
+from comptoir.agents.models import Agent
 from comptoir.consents import services as consents
 from comptoir.consents.models import Channel, Purpose, Source, Suppression
 from comptoir.consents.rules import may_send
@@ -13,7 +19,14 @@ from comptoir.conversations.models import Message
 from comptoir.customers.models import Identity
 from comptoir.mail.models import InboundEmail
 from comptoir.messaging.bounces import BounceKind, BounceReport
-from comptoir.messaging.models import Bounce, Delivery
+from comptoir.messaging.models import (
+    Bounce,
+    Delivery,
+    MessageBlock,
+    MessageTemplate,
+    MessageTemplateVersion,
+)
+from comptoir.messaging.rendering import RenderedMessage, check_template_source
 
 
 def queue_delivery(
@@ -152,3 +165,116 @@ def apply_bounce(bounce: Bounce) -> None:
                 reason=Suppression.Reason.SOFT_BOUNCES,
                 note=f"{recent} soft bounces in {SOFT_BOUNCE_WINDOW.days} days",
             )
+
+
+# --- Message templates and blocks ---------------------------------------------------------
+
+CATALOGUE = Path(__file__).resolve().parent / "catalogue"
+
+
+@transaction.atomic
+def save_message_template(
+    *,
+    template: MessageTemplate,
+    subject: str,
+    body: str,
+    author: Agent | None,
+    **fields: object,
+) -> MessageTemplate:
+    """Save the template's content as a new version and make that version live.
+
+    Raises TemplateError when the subject or the body is not a valid template; nothing is
+    saved then.
+    """
+    check_template_source(subject)
+    check_template_source(body)
+    for name, value in fields.items():
+        setattr(template, name, value)
+    template.subject, template.body = subject, body
+    template.save()
+    if template.live_version and (template.live_version.subject, template.live_version.body) == (
+        subject,
+        body,
+    ):
+        return template
+    # The save above locked the template's row until commit: two editors saving at once
+    # number their versions one after the other (and the unique constraint stands behind).
+    last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    template.live_version = MessageTemplateVersion.objects.create(
+        template=template, number=last + 1, subject=subject, body=body, author=author
+    )
+    template.save(update_fields=["live_version"])
+    return template
+
+
+@transaction.atomic
+def save_message_block(*, name: str, body: str, description: str = "") -> MessageBlock:
+    """Create or replace the block of this name; raises TemplateError if it is not valid."""
+    check_template_source(body)
+    block, _created = MessageBlock.objects.update_or_create(
+        name=name, defaults={"body": body, "description": description}
+    )
+    return block
+
+
+@dataclass(frozen=True)
+class CatalogueLoad:
+    blocks_created: int
+    templates_created: int
+    left_alone: int
+
+
+@transaction.atomic
+def load_catalogue(*, replace: bool = False) -> CatalogueLoad:
+    """Add the ready-made French blocks and templates that are missing.
+
+    Idempotent: a block or template already there is left as its authors made it, unless
+    `replace` asks to put the catalogue's text back (as a new version, history kept).
+    """
+    manifest = json.loads((CATALOGUE / "manifest.json").read_text(encoding="utf-8"))
+    blocks_created = templates_created = left_alone = 0
+    for entry in manifest["blocks"]:
+        exists = MessageBlock.objects.filter(name=entry["name"]).exists()
+        if exists and not replace:
+            left_alone += 1
+            continue
+        save_message_block(
+            name=entry["name"],
+            body=(CATALOGUE / entry["file"]).read_text(encoding="utf-8"),
+            description=entry.get("description", ""),
+        )
+        blocks_created += not exists
+    for entry in manifest["templates"]:
+        template = MessageTemplate.objects.filter(slug=entry["slug"]).first()
+        if template is not None and not replace:
+            left_alone += 1
+            continue
+        save_message_template(
+            template=template or MessageTemplate(slug=entry["slug"]),
+            subject=entry["subject"],
+            body=(CATALOGUE / "templates" / f"{entry['slug']}.mjml").read_text(encoding="utf-8"),
+            author=None,
+            name=entry["name"],
+            kind=entry["kind"],
+            channel=entry.get("channel", "email"),
+            sample_event=entry.get("sample_event", {}),
+        )
+        templates_created += template is None
+    return CatalogueLoad(blocks_created, templates_created, left_alone)
+
+
+def send_test_message(*, rendered: RenderedMessage, to: str, author: Agent) -> None:
+    """Send a rendered template to an internal address for a look in a real mail client.
+
+    Not a delivery: no customer receives it, so it bypasses the consent rules and the
+    delivery log. The subject says [TEST] and Auto-Submitted keeps auto-responders quiet.
+    """
+    message = EmailMultiAlternatives(
+        subject=f"[TEST] {rendered.subject}",
+        body=rendered.text,
+        from_email=formataddr((settings.COMPTOIR_SUPPORT_NAME, settings.COMPTOIR_SUPPORT_ADDRESS)),
+        to=[to],
+        headers={"Auto-Submitted": "auto-generated", "X-Comptoir-Test-Send": str(author.pk)},
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    message.send()

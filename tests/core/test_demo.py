@@ -5,7 +5,7 @@ from django.core.management import call_command
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers.models import Customer, Identity
 from comptoir.mail.models import InboundEmail
-from comptoir.messaging.models import Delivery
+from comptoir.messaging.models import Delivery, MessageTemplate
 
 
 def test_demo_fills_every_status_through_the_real_inbound_path(db, mailoutbox):
@@ -24,6 +24,7 @@ def test_demo_fills_every_status_through_the_real_inbound_path(db, mailoutbox):
     # Nothing was sent for real.
     assert mailoutbox == []
     assert not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+    assert MessageTemplate.objects.filter(live_version__isnull=False).count() == 21
 
 
 def test_loading_the_demo_twice_duplicates_nothing(db):

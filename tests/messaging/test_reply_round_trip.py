@@ -23,7 +23,12 @@ def conversation(settings) -> Conversation:
     return ingest(make_email()).conversation
 
 
-def send_reply(conversation, agent, capture, text="Bonjour Jeanne,\n\nVotre colis est reparti ce matin.\n\nÉlodie") -> Message:
+def send_reply(
+    conversation,
+    agent,
+    capture,
+    text="Bonjour Jeanne,\n\nVotre colis est reparti ce matin.\n\nÉlodie",
+) -> Message:
     with capture(execute=True):
         return services.reply_to_conversation(conversation=conversation, agent=agent, text=text)
 
@@ -87,7 +92,10 @@ def test_customer_answer_without_headers_threads_by_reply_token_address(
     sent = smtp_sink.received[0].message
     answer = ingest(
         customer_answer(
-            to=sent["Reply-To"], subject="Toujours rien", message_id="<answer-2@example.fr>", headers={}
+            to=sent["Reply-To"],
+            subject="Toujours rien",
+            message_id="<answer-2@example.fr>",
+            headers={},
         )
     )
     assert answer.conversation == conversation

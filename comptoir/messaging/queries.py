@@ -1,0 +1,34 @@
+"""Reads of message templates and blocks."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from comptoir.customers.models import Customer
+from comptoir.messaging.models import MessageTemplate, MessageTemplateVersion
+
+
+def list_templates() -> QuerySet[MessageTemplate]:
+    """Return every template, by name, with its live version."""
+    return MessageTemplate.objects.select_related("live_version").order_by("name")
+
+
+def get_template(pk: int) -> MessageTemplate:
+    """Return one template; raise Http404 if missing."""
+    return get_object_or_404(MessageTemplate.objects.select_related("live_version"), pk=pk)
+
+
+def list_versions(template: MessageTemplate) -> QuerySet[MessageTemplateVersion]:
+    """Return the template's versions, newest first, with their authors."""
+    return template.versions.select_related("author").order_by("-number")
+
+
+def find_preview_customer(customer_id: int | None) -> Customer | None:
+    """Return the customer to preview for, with their store and identities, or None."""
+    if customer_id is None:
+        return None
+    return (
+        Customer.objects.select_related("store")
+        .prefetch_related("identities")
+        .filter(pk=customer_id)
+        .first()
+    )

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from comptoir.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("messages/templates/", views.template_list, name="templates"),
+    path("messages/templates/new/", views.template_edit, name="template_new"),
+    path("messages/templates/<int:pk>/", views.template_edit, name="template_edit"),
+    path("messages/templates/<int:pk>/preview/", views.template_preview, name="template_preview"),
+    path(
+        "messages/templates/<int:pk>/test-send/",
+        views.template_test_send,
+        name="template_test_send",
+    ),
+    path(
+        "messages/templates/<int:pk>/versions/<int:number>/restore/",
+        views.version_restore,
+        name="version_restore",
+    ),
+]

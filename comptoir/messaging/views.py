@@ -1,0 +1,185 @@
+"""Agent pages of message templates: list, editor (admins), preview for a customer (every
+agent), test send and version restore (admins)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from comptoir.agents.models import Agent
+from comptoir.consents.links import list_unsubscribe_headers
+from comptoir.customers import queries as customer_queries
+from comptoir.customers.models import Customer
+from comptoir.messaging import queries, services
+from comptoir.messaging.forms import MessageTemplateForm, PreviewDraftForm, TestSendForm
+from comptoir.messaging.models import MessageTemplate
+from comptoir.messaging.quality_gate import Draft, Finding, check_message
+from comptoir.messaging.rendering import RenderedMessage, TemplateError, render_message
+
+CUSTOMER_CHOICES = 10
+
+
+class AgentRequest(HttpRequest):
+    user: Agent
+
+
+def require_admin(request: AgentRequest) -> None:
+    if not request.user.is_admin:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def template_list(request: AgentRequest) -> HttpResponse:
+    return render(request, "messaging/template_list.html", {"templates": queries.list_templates()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: AgentRequest, pk: int | None = None) -> HttpResponse:
+    """Show a template; an admin edits it, and every save becomes a new live version."""
+    template = queries.get_template(pk) if pk is not None else MessageTemplate()
+    if request.method == "POST":
+        require_admin(request)
+        form = MessageTemplateForm(request.POST, instance=template)
+        if form.is_valid():
+            fields = {
+                name: form.cleaned_data[name]
+                for name in ("name", "slug", "kind", "channel", "sample_event")
+            }
+            try:
+                template = services.save_message_template(
+                    template=template,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    author=request.user,
+                    **fields,
+                )
+            except TemplateError as error:
+                form.add_error("body", str(error))
+            else:
+                messages.success(request, _("Template saved."))
+                return redirect("messaging:template_edit", pk=template.pk)
+        status = 400
+    else:
+        if pk is None:
+            require_admin(request)
+        form = MessageTemplateForm(instance=template)
+        status = 200
+    versions = queries.list_versions(template) if template.pk else []
+    return render(
+        request,
+        "messaging/template_edit.html",
+        {"template": template, "form": form, "versions": versions},
+        status=status,
+    )
+
+
+def gate_findings(rendered: RenderedMessage, customer: Customer) -> list[Finding]:
+    """What the quality gate says of the message as the sending path will send it."""
+    draft = Draft(
+        channel="email",
+        kind=rendered.kind,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        headers=list_unsubscribe_headers(customer, rendered.purpose),
+    )
+    return check_message(draft)
+
+
+def customer_id(value: str | None) -> int | None:
+    value = (value or "").strip().lstrip("#")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_preview(request: AgentRequest, pk: int) -> HttpResponse:
+    """Render the template for a chosen customer, with the quality gate's findings.
+
+    A POST (admins, from the editor) previews the subject and body as typed, not saved.
+    """
+    template = queries.get_template(pk)
+    params = request.POST if request.method == "POST" else request.GET
+    draft: dict[str, str] = {}
+    if request.method == "POST":
+        require_admin(request)
+        draft_form = PreviewDraftForm(request.POST)
+        if draft_form.is_valid():
+            draft = draft_form.cleaned_data
+    search = params.get("q", "").strip()[:200]
+    choices = list(customer_queries.list_customers(search)[:CUSTOMER_CHOICES]) if search else []
+    customer = queries.find_preview_customer(customer_id(params.get("customer")))
+    context: dict[str, object] = {
+        "template": template,
+        "search": search,
+        "choices": choices,
+        "customer": customer,
+        "draft": draft,
+    }
+    if customer is not None:
+        try:
+            rendered = render_message(
+                template=template,
+                customer=customer,
+                event=template.sample_event,
+                subject=draft.get("subject"),
+                body=draft.get("body"),
+            )
+        except TemplateError as error:
+            context["error"] = str(error)
+        else:
+            context["rendered"] = rendered
+            context["findings"] = gate_findings(rendered, customer)
+            context["test_form"] = TestSendForm(
+                initial={"to": request.user.email, "customer": customer.pk}
+            )
+    return render(request, "messaging/template_preview.html", context)
+
+
+@login_required
+@require_POST
+def template_test_send(request: AgentRequest, pk: int) -> HttpResponse:
+    """Send the rendered template, marked [TEST], to an internal address (admins)."""
+    require_admin(request)
+    template = queries.get_template(pk)
+    form = TestSendForm(request.POST)
+    customer = queries.find_preview_customer(customer_id(request.POST.get("customer")))
+    if not form.is_valid() or customer is None:
+        messages.error(request, _("Give an address and a customer for the test send."))
+        return redirect("messaging:template_preview", pk=template.pk)
+    try:
+        rendered = render_message(template=template, customer=customer, event=template.sample_event)
+    except TemplateError as error:
+        messages.error(request, str(error))
+    else:
+        services.send_test_message(
+            rendered=rendered, to=form.cleaned_data["to"], author=request.user
+        )
+        messages.success(
+            request, _("Test sent to %(address)s.") % {"address": form.cleaned_data["to"]}
+        )
+    preview = reverse("messaging:template_preview", args=[template.pk])
+    return redirect(f"{preview}?customer={customer.pk}")
+
+
+@login_required
+@require_POST
+def version_restore(request: AgentRequest, pk: int, number: int) -> HttpResponse:
+    """Make an earlier version live again, as a new version (the history stays whole)."""
+    require_admin(request)
+    template = queries.get_template(pk)
+    version = queries.list_versions(template).filter(number=number).first()
+    if version is None:
+        messages.error(request, _("This version does not exist."))
+    else:
+        services.save_message_template(
+            template=template, subject=version.subject, body=version.body, author=request.user
+        )
+        messages.success(request, _("Version %(number)d is live again.") % {"number": number})
+    return redirect("messaging:template_edit", pk=template.pk)
