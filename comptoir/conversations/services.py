@@ -18,6 +18,7 @@ from comptoir.conversations.models import (
 from comptoir.customers.identities import InvalidIdentity, normalise_phone
 from comptoir.customers.models import Customer, Identity
 from comptoir.messaging import services as messaging
+from comptoir.messaging.quality_gate import REPLY, Draft, Finding, check_message
 from comptoir.sla import services as sla
 from comptoir.teams.models import Team
 
@@ -90,9 +91,7 @@ def add_inbound_message(*, conversation: Conversation, **fields: object) -> Mess
     # Reopened by the customer: the clock runs again from now.
     sla.sync_clock(conversation, now=message.created_at)
     conversation.save(
-        update_fields=[
-            "last_message_at", "status", "resolved_at", "updated_at", *sla.CLOCK_FIELDS
-        ]
+        update_fields=["last_message_at", "status", "resolved_at", "updated_at", *sla.CLOCK_FIELDS]
     )
     return message
 
@@ -187,7 +186,10 @@ def send_email_message(
     """
     if answering is not None:
         recipient = (answering.reply_to or [answering.from_address])[0]
-        in_reply_to, references = answering.message_id, [*answering.references, answering.message_id]
+        in_reply_to, references = (
+            answering.message_id,
+            [*answering.references, answering.message_id],
+        )
     else:
         recipient = customer_email_for_reply(conversation)
         in_reply_to, references = thread_headers(conversation)
@@ -229,6 +231,20 @@ def reply_to_conversation(*, conversation: Conversation, agent: Agent, text: str
         conversation=conversation, kind=Event.REPLIED, actor=agent, at=now, message=message.pk
     )
     return message
+
+
+def check_reply_text(*, conversation: Conversation, text: str) -> list[Finding]:
+    """The quality gate on an agent's reply as it will leave: from the team's address."""
+    return check_message(
+        Draft(
+            channel=conversation.channel
+            if conversation.channel in ("email", "sms", "chat")
+            else "email",
+            kind=REPLY,
+            text=text,
+            from_address=settings.COMPTOIR_SUPPORT_ADDRESS,
+        )
+    )
 
 
 def add_note(*, conversation: Conversation, agent: Agent, text: str) -> Message:
@@ -301,7 +317,9 @@ def log_contact(
         if note_customer_activity(conversation, at=occurred_at):
             record_event(conversation=conversation, kind=Event.REOPENED, at=occurred_at)
     else:
-        conversation.last_message_at = max(filter(None, [conversation.last_message_at, occurred_at]))
+        conversation.last_message_at = max(
+            filter(None, [conversation.last_message_at, occurred_at])
+        )
     if is_answer(channel=channel, direction=direction):
         if conversation.first_response_at is None:
             conversation.first_response_at = occurred_at
@@ -388,9 +406,7 @@ def assign_conversation(
     )
 
 
-def change_status(
-    *, conversation: Conversation, status: str, by: Agent | None = None
-) -> None:
+def change_status(*, conversation: Conversation, status: str, by: Agent | None = None) -> None:
     """Move the conversation to a new status (new, open, waiting, resolved, closed)."""
     if status not in Conversation.Status.values:
         raise ConversationError(f"Unknown status: {status}")
@@ -406,7 +422,10 @@ def change_status(
     # Waiting on the customer, resolved or closed pauses the SLA clock; new or open runs it.
     sla.sync_clock(conversation, now=now)
     conversation.save(update_fields=["status", "resolved_at", "updated_at", *sla.CLOCK_FIELDS])
-    reopened = previous in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED) and status in (
+    reopened = previous in (
+        Conversation.Status.RESOLVED,
+        Conversation.Status.CLOSED,
+    ) and status in (
         Conversation.Status.NEW,
         Conversation.Status.OPEN,
     )

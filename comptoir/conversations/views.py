@@ -127,7 +127,9 @@ def reply(request: AgentRequest, pk: int) -> HttpResponse:
         return render_conversation(request, conversation, reply_form=form, status=400)
     # Another agent answered since this page was loaded: ask before the customer gets two.
     newer = collaboration.list_replies_since(
-        conversation=conversation, agent=request.user, last_seen=request.POST.get("last_seen_message")
+        conversation=conversation,
+        agent=request.user,
+        last_seen=request.POST.get("last_seen_message"),
     )
     if newer:
         return render_conversation(request, conversation, reply_form=form, reply_conflict=newer)
@@ -143,6 +145,18 @@ def reply(request: AgentRequest, pk: int) -> HttpResponse:
         return render_conversation(request, conversation, reply_form=form, status=400)
     messages.success(request, _("Reply sent."))
     return redirect("conversations:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def check_reply(request: AgentRequest, pk: int) -> HttpResponse:
+    """The quality gate's findings on the reply being typed, shown live under the box."""
+    conversation = queries.get_conversation(pk, agent=request.user)
+    text = request.POST.get("text", "")[:20_000]
+    findings = (
+        services.check_reply_text(conversation=conversation, text=text) if text.strip() else []
+    )
+    return render(request, "conversations/reply_findings.html", {"findings": findings})
 
 
 @login_required
@@ -256,9 +270,7 @@ def assign(request: AgentRequest, pk: int) -> HttpResponse:
             return render_conversation(request, conversation, status=400)
         assignee = form.cleaned_data["assignee"]
     try:
-        services.assign_conversation(
-            conversation=conversation, assignee=assignee, by=request.user
-        )
+        services.assign_conversation(conversation=conversation, assignee=assignee, by=request.user)
     except services.ConversationError as error:
         messages.error(request, error_text(error))
         return render_conversation(request, conversation, status=400)
