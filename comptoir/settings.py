@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.privacy",
     "comptoir.sorting",
+    "comptoir.routing",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "comptoir.routing.middleware.AgentPresenceMiddleware",
+    "comptoir.routing.middleware.OutsiderGateMiddleware",
 ]
 
 ROOT_URLCONF = "comptoir.urls"

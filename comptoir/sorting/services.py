@@ -14,6 +14,7 @@ from django.utils import timezone
 from comptoir.agents.models import Agent
 from comptoir.conversations.models import Conversation
 from comptoir.mail.language import detect_language
+from comptoir.routing import services as routing
 from comptoir.sorting import classifier, queries
 from comptoir.sorting.classifier import TARGETS, Classifier, Example, Prediction
 from comptoir.sorting.models import (
@@ -110,6 +111,7 @@ def classify_conversation(conversation: Conversation) -> Classification | None:
     classification, _ = Classification.objects.update_or_create(
         conversation=conversation, defaults=_fields(prediction)
     )
+    routing.route_conversations(conversation_ids=[conversation.pk])
     return classification
 
 
@@ -132,6 +134,7 @@ def classify_pending_conversations(limit: int = PENDING_BATCH) -> int:
         ],
         ignore_conflicts=True,
     )
+    routing.route_conversations(conversation_ids=ids)
     return len(ids)
 
 
@@ -161,6 +164,7 @@ def correct_classification(
         classification.corrected_by = agent
         classification.corrected_at = timezone.now()
         classification.save()
+    routing.reroute_conversation(conversation=conversation, by=agent)
     return classification
 
 
