@@ -15,10 +15,11 @@ from tests.sorting.conftest import (  # noqa: F401 (fixtures)
     trained,
 )
 
-pytestmark = pytest.mark.django_db
+# The classifier trained once per session (tests/sorting/conftest.py), as v1 in each test.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("trained")]
 
 
-def test_the_sorting_sweep_routes_what_it_classified(trained, default_team, experts):
+def test_the_sorting_sweep_routes_what_it_classified(default_team, experts):
     rule = RoutingRule.objects.create(name="Facturation", category="billing", team=experts)
     conversation = make_request(
         subject="Remboursement",
@@ -34,7 +35,7 @@ def test_the_sorting_sweep_routes_what_it_classified(trained, default_team, expe
     assert event.data == {"rule": rule.pk, "team": experts.pk}
 
 
-def test_classifying_one_conversation_routes_it_and_assigns_it(trained, default_team):
+def test_classifying_one_conversation_routes_it_and_assigns_it(default_team):
     support = Team.objects.create(
         name="Support technique", assignment_mode=Team.AssignmentMode.LEAST_LOADED
     )
@@ -51,7 +52,7 @@ def test_classifying_one_conversation_routes_it_and_assigns_it(trained, default_
 
 
 def test_a_managers_correction_reroutes_the_conversation(
-    trained, client, admin_agent, default_team, experts, teammate
+    client, admin_agent, default_team, experts, teammate
 ):
     RoutingRule.objects.create(name="Experts", level="expert", team=experts)
     conversation = make_request(subject="Colis", text="Bonjour, où est mon colis ?")
