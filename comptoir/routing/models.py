@@ -42,7 +42,7 @@ class RoutingRule(TimeStampedModel):
     vip_only = models.BooleanField(
         _("VIP customers only"),
         default=False,
-        help_text=_("Customers in the segment named “VIP”."),
+        help_text=_("Customers in the segment named “VIP” (create it among the segments)."),
     )
     keywords = models.TextField(
         _("keywords"),

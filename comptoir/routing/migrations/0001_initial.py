@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(blank=True, choices=[('information_request', 'Information request'), ('complaint', 'Complaint'), ('technical_problem', 'Technical problem'), ('billing', 'Billing'), ('order_delivery', 'Order and delivery'), ('other', 'Other')], max_length=32, verbose_name='category')),
                 ('level', models.CharField(blank=True, choices=[('1', 'Level 1'), ('expert', 'Expert')], max_length=8, verbose_name='level')),
                 ('channel', models.CharField(blank=True, choices=[('email', 'Email'), ('phone', 'Phone'), ('letter', 'Letter'), ('fax', 'Fax')], max_length=16, verbose_name='channel')),
-                ('vip_only', models.BooleanField(default=False, help_text='Customers in the segment named “VIP”.', verbose_name='VIP customers only')),
+                ('vip_only', models.BooleanField(default=False, help_text='Customers in the segment named “VIP” (create it among the segments).', verbose_name='VIP customers only')),
                 ('keywords', models.TextField(blank=True, help_text="One per line (or separated by commas); any of them in the subject or the customer's first message matches, regardless of case and accents.", verbose_name='keywords')),
                 ('segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='customers.segment', verbose_name='customer segment')),
                 ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='teams.team', verbose_name='send to team')),
