@@ -1,6 +1,7 @@
 """Routing rules: tried by priority, first match wins, the default team otherwise."""
 
 import pytest
+from django.core.management import call_command
 
 from comptoir.conversations.models import Conversation, ConversationEvent
 from comptoir.customers.models import Customer, Segment
@@ -139,3 +140,13 @@ def test_routing_a_batch_costs_a_fixed_number_of_queries(
         services.route_conversations(conversation_ids=small)
     with django_assert_num_queries(len(few.captured_queries)):
         services.route_conversations(conversation_ids=large)
+
+
+def test_the_demo_company_routes_simple_deliveries_to_its_outsourced_team():
+    call_command("load_demo")
+
+    level_1 = RoutingRule.objects.get(name="Livraisons simples").team
+    assert level_1.is_outsourced
+    contractor = level_1.members.get()
+    assert contractor.is_outsider
+    assert Segment.objects.get(name=VIP_SEGMENT_NAME).customers.exists()
