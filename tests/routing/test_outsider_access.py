@@ -283,3 +283,20 @@ def test_the_outsider_has_no_customer_link_in_the_header(outsider_client, agent,
     agent_client = Client()
     agent_client.force_login(agent)
     assert reverse("customers:list") in agent_client.get(reverse("conversations:inbox")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_outsiders_inbox_costs_the_same_queries_however_many_conversations(
+    outsider_client, world, django_assert_max_num_queries
+):
+    url = reverse("conversations:inbox") + "?view=open"
+    outsider_client.get(url)  # presence written once a minute: not in the count
+    with django_assert_max_num_queries(30) as few:
+        outsider_client.get(url)
+    more = [
+        make_classified_conversation(email=f"client{n}@example.fr", level="1") for n in range(10)
+    ]
+    route_conversations(conversation_ids=[conversation.pk for conversation in more])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = outsider_client.get(url)
+    assert len(page.context["page"].object_list) == 11
