@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "comptoir.answers",
     "comptoir.collaboration",
     "comptoir.escalations",
+    "comptoir.routing",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "comptoir.routing.middleware.AgentPresenceMiddleware",
+    "comptoir.routing.middleware.OutsiderGateMiddleware",
 ]
 
 ROOT_URLCONF = "comptoir.urls"

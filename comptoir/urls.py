@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("comptoir.collaboration.urls")),
     path("", include("comptoir.escalations.urls")),
     path("", include("comptoir.messaging.urls")),
+    path("", include("comptoir.routing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -7,11 +7,21 @@ from comptoir.agents.models import Agent, ApiToken
 
 @admin.register(Agent)
 class AgentAdmin(UserAdmin):
-    list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
-    list_filter = ("role", "is_active", "is_staff")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "availability",
+        "last_seen_at",
+        "is_active",
+    )
+    list_filter = ("role", "availability", "is_active", "is_staff")
+    readonly_fields = ("last_seen_at",)
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_("Comptoir"), {"fields": ("role",)}),
+        (_("Comptoir"), {"fields": ("role", "availability", "last_seen_at")}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,

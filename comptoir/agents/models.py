@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +11,20 @@ class Agent(AbstractUser):
         ADMIN = "admin", _("Administrator")
         AGENT = "agent", _("Agent")
 
+    class Availability(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        AWAY = "away", _("Away")
+
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    # Presence, for automatic assignment: online means available and seen lately (see
+    # comptoir.routing.presence). The agent sets availability in the header.
+    availability = models.CharField(
+        _("availability"),
+        max_length=16,
+        choices=Availability.choices,
+        default=Availability.AVAILABLE,
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("agent")
@@ -27,6 +41,22 @@ class Agent(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    @cached_property
+    def outsourced_team_ids(self) -> list[int] | None:
+        """The teams an outsider is confined to, or None for an agent who may see everything.
+
+        Read once per request (request.user is loaded per request); see
+        comptoir.teams.queries.find_outsourced_team_ids.
+        """
+        from comptoir.teams.queries import find_outsourced_team_ids
+
+        return find_outsourced_team_ids(self)
+
+    @property
+    def is_outsider(self) -> bool:
+        """An agent of an outsourced level-1 team: sees only the conversations routed to it."""
+        return self.outsourced_team_ids is not None
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -62,7 +62,7 @@ def inbox_filter(view: InboxView, agent: Agent) -> Q:
 
 def count_inbox_views(agent: Agent) -> dict[InboxView, int]:
     """Return the number of conversations in each inbox view, in one query."""
-    counts = Conversation.objects.aggregate(
+    counts = visible_conversations(agent).aggregate(
         **{view.value: Count("pk", filter=inbox_filter(view, agent)) for view in InboxView}
     )
     return {view: counts[view.value] for view in InboxView}
@@ -97,8 +97,10 @@ def list_conversations(
     *, view: InboxView | None, agent: Agent, search: str = ""
 ) -> QuerySet[Conversation]:
     """Return the conversations of an inbox view (or all, when searching), in the view's order."""
-    conversations = Conversation.objects.select_related("customer", "assignee").prefetch_related(
-        "customer__identities"
+    conversations = (
+        visible_conversations(agent)
+        .select_related("customer", "assignee")
+        .prefetch_related("customer__identities")
     )
     if view is not None:
         conversations = conversations.filter(inbox_filter(view, agent))
@@ -115,7 +117,20 @@ def visible_conversations(agent: Agent) -> QuerySet[Conversation]:
     Every view that takes a conversation id goes through here (or `get_conversation`), so
     that a restricted agent (an outsourced level-1 team) cannot reach others by their id.
     """
-    return Conversation.objects.all()
+    return Conversation.objects.filter(visibility_condition(agent))
+
+
+def visibility_condition(agent: Agent, *, through: str = "") -> Q:
+    """Return the condition on Conversation (or on a model reaching it `through` a relation,
+    e.g. "message__conversation__") that keeps what the agent may see.
+
+    An outsider (an agent whose teams are all outsourced) sees only the conversations routed
+    to his teams; anyone else sees them all, and the condition is empty.
+    """
+    team_ids = agent.outsourced_team_ids
+    if team_ids is None:
+        return Q()
+    return Q(**{f"{through}team__in": team_ids})
 
 
 def get_conversation(pk: int, *, agent: Agent) -> Conversation:
@@ -138,10 +153,13 @@ def list_thread(conversation: Conversation) -> QuerySet[Message]:
     )
 
 
-def list_other_conversations(conversation: Conversation, limit: int = 20) -> QuerySet[Conversation]:
-    """Return the customer's other conversations, newest activity first."""
+def list_other_conversations(
+    conversation: Conversation, *, agent: Agent, limit: int = 20
+) -> QuerySet[Conversation]:
+    """Return the customer's other conversations the agent may see, newest activity first."""
     return (
-        Conversation.objects.filter(customer_id=conversation.customer_id)
+        visible_conversations(agent)
+        .filter(customer_id=conversation.customer_id)
         .exclude(pk=conversation.pk)
         .select_related("assignee")
         .order_by("-last_message_at", "-pk")[:limit]
@@ -153,9 +171,14 @@ def list_assignable_agents() -> QuerySet[Agent]:
     return Agent.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
-def get_attachment(pk: int) -> Attachment:
-    """Return one attachment; raise Http404 if missing."""
-    return get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
+def get_attachment(pk: int, *, agent: Agent) -> Attachment:
+    """Return one attachment of a conversation the agent may see; raise Http404 otherwise."""
+    return get_object_or_404(
+        Attachment.objects.filter(
+            visibility_condition(agent, through="message__conversation__")
+        ).select_related("message"),
+        pk=pk,
+    )
 
 
 def find_customer_phone(conversation: Conversation) -> str | None:
@@ -166,9 +189,15 @@ def find_customer_phone(conversation: Conversation) -> str | None:
     return None
 
 
-def list_open_callbacks(conversation: Conversation | None = None) -> QuerySet[CallbackRequest]:
-    """Return the call-backs still to make, the most urgent first."""
-    callbacks = CallbackRequest.objects.filter(status=CallbackRequest.Status.OPEN)
+def list_open_callbacks(
+    conversation: Conversation | None = None, *, agent: Agent
+) -> QuerySet[CallbackRequest]:
+    """Return the call-backs still to make on conversations the agent may see, the most
+    urgent first."""
+    callbacks = CallbackRequest.objects.filter(
+        visibility_condition(agent, through="conversation__"),
+        status=CallbackRequest.Status.OPEN,
+    )
     if conversation is not None:
         callbacks = callbacks.filter(conversation=conversation)
     return callbacks.select_related(
@@ -176,6 +205,10 @@ def list_open_callbacks(conversation: Conversation | None = None) -> QuerySet[Ca
     ).order_by("due_at", "pk")
 
 
-def get_callback(pk: int) -> CallbackRequest:
-    """Return one call-back request; raise Http404 if missing."""
-    return get_object_or_404(CallbackRequest, pk=pk)
+def get_callback(pk: int, *, agent: Agent) -> CallbackRequest:
+    """Return one call-back request on a conversation the agent may see; raise Http404
+    otherwise."""
+    return get_object_or_404(
+        CallbackRequest.objects.filter(visibility_condition(agent, through="conversation__")),
+        pk=pk,
+    )

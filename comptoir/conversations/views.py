@@ -89,7 +89,9 @@ def render_conversation(
     context = {
         "conversation": conversation,
         "thread": queries.list_thread(conversation),
-        "other_conversations": queries.list_other_conversations(conversation),
+        "other_conversations": queries.list_other_conversations(
+            conversation, agent=request.user
+        ),
         "reply_form": reply_form or ReplyForm(),
         "note_form": note_form or NoteForm(),
         "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
@@ -98,11 +100,14 @@ def render_conversation(
         "callback_form": callback_form
         or CallbackForm(
             initial={
-                "phone_number": queries.find_customer_phone(conversation) or "",
+                # An outsider gets the customer's name and the conversation, not the record.
+                "phone_number": ""
+                if request.user.is_outsider
+                else queries.find_customer_phone(conversation) or "",
                 "team": conversation.team_id,
             }
         ),
-        "callbacks": queries.list_open_callbacks(conversation),
+        "callbacks": queries.list_open_callbacks(conversation, agent=request.user),
         "now": timezone.now(),
         "reply_conflict": reply_conflict,
     }
@@ -239,14 +244,14 @@ def callbacks(request: AgentRequest) -> HttpResponse:
     return render(
         request,
         "conversations/callbacks.html",
-        {"callbacks": queries.list_open_callbacks(), "now": timezone.now()},
+        {"callbacks": queries.list_open_callbacks(agent=request.user), "now": timezone.now()},
     )
 
 
 @login_required
 @require_POST
 def complete_callback(request: AgentRequest, pk: int) -> HttpResponse:
-    callback = queries.get_callback(pk)
+    callback = queries.get_callback(pk, agent=request.user)
     cancel = "cancel" in request.POST
     status = CallbackRequest.Status.CANCELLED if cancel else CallbackRequest.Status.DONE
     if services.complete_callback(callback=callback, agent=request.user, status=status):
@@ -306,7 +311,7 @@ def change_status(request: AgentRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def download_attachment(request: AgentRequest, pk: int) -> FileResponse:
-    attachment = queries.get_attachment(pk)
+    attachment = queries.get_attachment(pk, agent=request.user)
     if not attachment.file:
         raise Http404("This attachment was too large to be stored; it is in the raw email.")
     # Always a download, never rendered: an attachment is the customer's content, and an

@@ -21,11 +21,13 @@ from comptoir.answers.starter import load_demo_macros
 from comptoir.conversations import services as conversations
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers import services as customers
-from comptoir.customers.models import Customer
+from comptoir.customers.models import Customer, Segment
 from comptoir.mail.inbound import process_inbound_email, receive_raw_email
 from comptoir.mail.models import InboundEmail
 from comptoir.messaging.models import Delivery
 from comptoir.messaging.services import load_catalogue
+from comptoir.routing.models import VIP_SEGMENT_NAME, RoutingRule
+from comptoir.teams.models import Membership, Team
 
 DEMO_SOURCE = "demo"
 DEMO_PASSWORD = "demo"
@@ -140,6 +142,7 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
         agents = create_agents()
         load_demo_macros()
         people = create_customers(rng)
+        create_routing(agents)
         statuses = [status for status in Conversation.Status.values
                     for _ in range(CONVERSATIONS_PER_STATUS)]
         for number, status in enumerate(statuses):
@@ -175,6 +178,36 @@ def create_agents() -> list[Agent]:
             )
         agents.append(agent)
     return agents
+
+
+def create_routing(agents: list[Agent]) -> None:
+    """Two teams and three rules: experts take the hard cases, an outsourced level-1 team
+    ("ines.prestataire", who sees only its conversations) the simple delivery questions."""
+    experts = Team.objects.get_or_create(
+        name="Experts", defaults={"assignment_mode": Team.AssignmentMode.LEAST_LOADED}
+    )[0]
+    for agent in agents[2:]:
+        Membership.objects.get_or_create(team=experts, agent=agent)
+    level_1 = Team.objects.get_or_create(
+        name="Niveau 1 (prestataire)",
+        defaults={"is_outsourced": True, "assignment_mode": Team.AssignmentMode.ROUND_ROBIN},
+    )[0]
+    contractor = Agent.objects.filter(username="ines.prestataire").first()
+    if contractor is None:
+        contractor = Agent.objects.create_user(
+            username="ines.prestataire", password=DEMO_PASSWORD, first_name="Inès",
+            last_name="Prestataire", email="ines@prestataire.example",
+        )
+    Membership.objects.get_or_create(team=level_1, agent=contractor)
+    vip = Segment.objects.get_or_create(name=VIP_SEGMENT_NAME)[0]
+    RoutingRule.objects.bulk_create([
+        RoutingRule(name="Réclamations VIP", priority=10, category="complaint", vip_only=True,
+                    team=experts),
+        RoutingRule(name="Niveau expert", priority=20, level="expert", team=experts),
+        RoutingRule(name="Livraisons simples", priority=30, category="order_delivery", level="1",
+                    team=level_1),
+    ])
+    vip.customers.add(*Customer.objects.order_by("pk")[:10])
 
 
 @dataclass

@@ -15,6 +15,7 @@ from comptoir.agents.models import Agent
 from comptoir.answers import services as answers
 from comptoir.conversations.models import Conversation
 from comptoir.mail.language import detect_language
+from comptoir.routing import services as routing
 from comptoir.sorting import classifier, queries
 from comptoir.sorting.classifier import TARGETS, Classifier, Example, Prediction
 from comptoir.sorting.models import (
@@ -111,6 +112,8 @@ def classify_conversation(conversation: Conversation) -> Classification | None:
     classification, _ = Classification.objects.update_or_create(
         conversation=conversation, defaults=_fields(prediction)
     )
+    # Routed first: a team's automatic answers may depend on where the conversation went.
+    routing.route_conversations(conversation_ids=[conversation.pk])
     answers.answer_new_conversations([conversation.pk])
     return classification
 
@@ -134,6 +137,7 @@ def classify_pending_conversations(limit: int = PENDING_BATCH) -> int:
         ],
         ignore_conflicts=True,
     )
+    routing.route_conversations(conversation_ids=ids)
     answers.answer_new_conversations(ids)
     return len(ids)
 
@@ -164,6 +168,7 @@ def correct_classification(
         classification.corrected_by = agent
         classification.corrected_at = timezone.now()
         classification.save()
+    routing.reroute_conversation(conversation=conversation, by=agent)
     return classification
 
 

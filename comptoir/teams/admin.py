@@ -21,7 +21,16 @@ class HolidayInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_default", "time_zone", "public_holidays", "alert_email")
+    list_display = (
+        "name",
+        "is_default",
+        "is_outsourced",
+        "assignment_mode",
+        "time_zone",
+        "public_holidays",
+        "alert_email",
+    )
+    list_filter = ("is_outsourced", "assignment_mode")
     search_fields = ("name",)
     inlines = [MembershipInline, BusinessHoursInline, HolidayInline]
 

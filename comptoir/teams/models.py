@@ -13,6 +13,11 @@ class Team(TimeStampedModel):
         FRANCE = "FR", _("France")
         NONE = "", _("None")
 
+    class AssignmentMode(models.TextChoices):
+        NONE = "none", _("None: agents take conversations from the queue")
+        ROUND_ROBIN = "round_robin", _("Round robin among online members")
+        LEAST_LOADED = "least_loaded", _("Least loaded online member")
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     # The team every conversation goes to when no routing rule sends it elsewhere.
     is_default = models.BooleanField(_("default team"), default=False)
@@ -27,6 +32,33 @@ class Team(TimeStampedModel):
     )
     # Internal address for SLA alerts (a shared inbox, a manager); members are told too.
     alert_email = models.EmailField(_("alert email"), blank=True)
+    # An outsourced team (a level-1 contractor) sees only the conversations routed to it and
+    # no customer record: see comptoir.routing.outsiders.
+    is_outsourced = models.BooleanField(
+        _("outsourced (restricted)"),
+        default=False,
+        help_text=_(
+            "Members who belong only to outsourced teams see only the conversations routed "
+            "to their teams, and no customer record."
+        ),
+    )
+    assignment_mode = models.CharField(
+        _("assignment"),
+        max_length=16,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.NONE,
+        help_text=_("How a conversation routed to this team is given to one of its members."),
+    )
+    # The round-robin cursor: the member given the last conversation. Moved only by a
+    # conditional UPDATE, so that two workers assigning at once never pick the same member.
+    last_assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from comptoir.agents.models import Agent
 from comptoir.teams.business_time import PARIS, BusinessCalendar, Interval
-from comptoir.teams.models import Holiday, Team
+from comptoir.teams.models import Holiday, Membership, Team
 
 # The hours of the default team ("Service client") and of a team with none configured yet:
 # Monday to Friday, 9:00–18:00, Paris time.
@@ -15,6 +15,22 @@ DEFAULT_WEEKLY_HOURS: dict[int, tuple[Interval, ...]] = {
     weekday: ((time(9), time(18)),) for weekday in range(5)
 }
 DEFAULT_CALENDAR = BusinessCalendar(weekly_hours=DEFAULT_WEEKLY_HOURS)
+
+
+def find_outsourced_team_ids(agent: Agent) -> list[int] | None:
+    """Return the teams of an outsider, or None when the agent is not one.
+
+    An outsider is an agent (not an admin) whose teams are all outsourced. An agent with no
+    team, or with one team of the company's own, is not restricted.
+    """
+    if agent.is_admin or agent.pk is None:
+        return None
+    teams = list(
+        Membership.objects.filter(agent=agent).values_list("team_id", "team__is_outsourced")
+    )
+    if not teams or not all(is_outsourced for _, is_outsourced in teams):
+        return None
+    return sorted(team_id for team_id, _ in teams)
 
 
 def find_default_team() -> Team | None:

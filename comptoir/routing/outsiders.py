@@ -1,0 +1,91 @@
+"""What an outsider (an agent of an outsourced level-1 team) may open, page by page.
+
+Every URL name of the project has a decision here; tests/routing/test_outsider_access.py
+walks the URL resolver and fails for a page without one. `OutsiderGateMiddleware` answers
+403 to an outsider for every page not allowed here (a page added without a decision too).
+"""
+
+from enum import StrEnum
+
+
+class Access(StrEnum):
+    # Pages anyone reaches, signed in or not: the login, and the customers' own pages,
+    # which answer only to a signed token an outsider does not hold.
+    PUBLIC = "public"
+    # Agent pages that filter through conversations.queries.visible_conversations: an
+    # outsider sees and works on the conversations routed to his teams; others are 404.
+    OWN_CONVERSATIONS = "own_conversations"
+    # The agent's own settings (availability).
+    OWN_SETTINGS = "own_settings"
+    # Customer records, data protection, the admin, the API: 403.
+    FORBIDDEN = "forbidden"
+
+
+OUTSIDER_ACCESS: dict[str, Access] = {
+    # The inbox, search, one conversation and what an agent does on it.
+    "conversations:inbox": Access.OWN_CONVERSATIONS,
+    "conversations:detail": Access.OWN_CONVERSATIONS,
+    "conversations:reply": Access.OWN_CONVERSATIONS,
+    "conversations:note": Access.OWN_CONVERSATIONS,
+    "conversations:assign": Access.OWN_CONVERSATIONS,
+    "conversations:status": Access.OWN_CONVERSATIONS,
+    "conversations:log_contact": Access.OWN_CONVERSATIONS,
+    "conversations:request_callback": Access.OWN_CONVERSATIONS,
+    # Call-backs of his own conversations only; attachments of their messages only.
+    "conversations:callbacks": Access.OWN_CONVERSATIONS,
+    "conversations:complete_callback": Access.OWN_CONVERSATIONS,
+    "conversations:attachment": Access.OWN_CONVERSATIONS,
+    # Correcting a classification trains everyone's model: managers only.
+    "sorting:correct": Access.FORBIDDEN,
+    "routing:availability": Access.OWN_SETTINGS,
+    "agents:login": Access.PUBLIC,
+    "agents:logout": Access.PUBLIC,
+    "set_language": Access.PUBLIC,
+    # The customer record: the 360 page, the list, missing data, import.
+    "customers:list": Access.FORBIDDEN,
+    "customers:detail": Access.FORBIDDEN,
+    "customers:completion_link": Access.FORBIDDEN,
+    "customers:gaps": Access.FORBIDDEN,
+    "customers:import": Access.FORBIDDEN,
+    "customers:complete_profile": Access.PUBLIC,
+    "customers:sign_up": Access.PUBLIC,
+    "customers:sign_up_done": Access.PUBLIC,
+    "consents:preferences": Access.PUBLIC,
+    "consents:one_click": Access.PUBLIC,
+    # Data protection: export, erasure, duplicates, merges, the audit log.
+    "privacy:export": Access.FORBIDDEN,
+    "privacy:erase": Access.FORBIDDEN,
+    "privacy:duplicates": Access.FORBIDDEN,
+    "privacy:merge": Access.FORBIDDEN,
+    "privacy:dismiss": Access.FORBIDDEN,
+    "privacy:merges": Access.FORBIDDEN,
+    "privacy:undo": Access.FORBIDDEN,
+    "privacy:audit": Access.FORBIDDEN,
+    # The JSON API serves programs holding a token (created on the command line); an agent's
+    # session opens none of it, and an outsider's is refused outright.
+    "api:api-root": Access.FORBIDDEN,
+    "api:openapi-json": Access.FORBIDDEN,
+    "api:openapi-view": Access.FORBIDDEN,
+    "api:health": Access.FORBIDDEN,
+    "api:list_customers": Access.FORBIDDEN,
+    "api:create_customer": Access.FORBIDDEN,
+    "api:get_customer": Access.FORBIDDEN,
+    "api:update_customer": Access.FORBIDDEN,
+    "api:add_identity": Access.FORBIDDEN,
+    "api:remove_identity": Access.FORBIDDEN,
+    "api:record_event": Access.FORBIDDEN,
+    "api:list_events": Access.FORBIDDEN,
+    "api:consent_history": Access.FORBIDDEN,
+    "api:record_consent": Access.FORBIDDEN,
+    "api:export": Access.FORBIDDEN,
+}
+# Django's admin (every model, API tokens included) is for admins; an outsider never is one.
+FORBIDDEN_NAMESPACES = frozenset({"admin"})
+ALLOWED = frozenset({Access.PUBLIC, Access.OWN_CONVERSATIONS, Access.OWN_SETTINGS})
+
+
+def access_of(view_name: str) -> Access:
+    """Return the outsider's access to a URL name ("namespace:name"); unknown is forbidden."""
+    if view_name.partition(":")[0] in FORBIDDEN_NAMESPACES:
+        return Access.FORBIDDEN
+    return OUTSIDER_ACCESS.get(view_name, Access.FORBIDDEN)
