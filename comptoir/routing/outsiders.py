@@ -15,8 +15,10 @@ class Access(StrEnum):
     # Agent pages that filter through conversations.queries.visible_conversations: an
     # outsider sees and works on the conversations routed to his teams; others are 404.
     OWN_CONVERSATIONS = "own_conversations"
-    # The agent's own settings (availability).
+    # The agent's own settings and inbox of notifications (availability, mentions).
     OWN_SETTINGS = "own_settings"
+    # Shared tools that hold no customer data: the canned responses to answer with.
+    TEAM_TOOLS = "team_tools"
     # Customer records, data protection, the admin, the API: 403.
     FORBIDDEN = "forbidden"
 
@@ -35,6 +37,24 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "conversations:callbacks": Access.OWN_CONVERSATIONS,
     "conversations:complete_callback": Access.OWN_CONVERSATIONS,
     "conversations:attachment": Access.OWN_CONVERSATIONS,
+    "conversations:check_reply": Access.OWN_CONVERSATIONS,
+    # Ready answers on his own conversations; the list of canned responses holds no customer.
+    "answers:list": Access.TEAM_TOOLS,
+    "answers:rendered": Access.OWN_CONVERSATIONS,
+    "answers:suggestions": Access.OWN_CONVERSATIONS,
+    "answers:apply_macro": Access.OWN_CONVERSATIONS,
+    "answers:take_over": Access.OWN_CONVERSATIONS,
+    # Level 1 forwards to the experts and the internal services: his own conversations'
+    # requests only (comptoir.escalations.queries filters through visible_conversations).
+    "escalations:forward": Access.OWN_CONVERSATIONS,
+    "escalations:list": Access.OWN_CONVERSATIONS,
+    "escalations:answer": Access.OWN_CONVERSATIONS,
+    "escalations:cancel": Access.OWN_CONVERSATIONS,
+    "escalations:read": Access.OWN_CONVERSATIONS,
+    # His mentions; a mention on a conversation he cannot see is never created.
+    "collaboration:notifications": Access.OWN_SETTINGS,
+    "collaboration:open_notification": Access.OWN_SETTINGS,
+    "collaboration:mark_all_read": Access.OWN_SETTINGS,
     # Correcting a classification trains everyone's model: managers only.
     "sorting:correct": Access.FORBIDDEN,
     "routing:availability": Access.OWN_SETTINGS,
@@ -47,11 +67,22 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "customers:completion_link": Access.FORBIDDEN,
     "customers:gaps": Access.FORBIDDEN,
     "customers:import": Access.FORBIDDEN,
+    "customers:edit_profile": Access.FORBIDDEN,
+    "customers:add_identity": Access.FORBIDDEN,
+    "customers:remove_identity": Access.FORBIDDEN,
     "customers:complete_profile": Access.PUBLIC,
     "customers:sign_up": Access.PUBLIC,
     "customers:sign_up_done": Access.PUBLIC,
     "consents:preferences": Access.PUBLIC,
     "consents:one_click": Access.PUBLIC,
+    "surveys:answer": Access.PUBLIC,
+    # Message templates: the company's outbound messages, previewed on customers' records.
+    "messaging:templates": Access.FORBIDDEN,
+    "messaging:template_new": Access.FORBIDDEN,
+    "messaging:template_edit": Access.FORBIDDEN,
+    "messaging:template_preview": Access.FORBIDDEN,
+    "messaging:template_test_send": Access.FORBIDDEN,
+    "messaging:version_restore": Access.FORBIDDEN,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,
@@ -81,7 +112,9 @@ OUTSIDER_ACCESS: dict[str, Access] = {
 }
 # Django's admin (every model, API tokens included) is for admins; an outsider never is one.
 FORBIDDEN_NAMESPACES = frozenset({"admin"})
-ALLOWED = frozenset({Access.PUBLIC, Access.OWN_CONVERSATIONS, Access.OWN_SETTINGS})
+ALLOWED = frozenset(
+    {Access.PUBLIC, Access.OWN_CONVERSATIONS, Access.OWN_SETTINGS, Access.TEAM_TOOLS}
+)
 
 
 def access_of(view_name: str) -> Access:
