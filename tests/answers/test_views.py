@@ -1,5 +1,6 @@
 """The ready answers in the agent interface: picker, suggestions, macros, take-over, list."""
 
+import re
 import pytest
 from django.urls import reverse
 
@@ -110,7 +111,7 @@ def test_applying_a_macro_that_inserts_fills_the_reply_box(agent_client, starter
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert '<textarea id="reply-text" name="text" rows="6" required>Bonjour Jeanne,' in html
+    assert re.search(r'<textarea id="reply-text"[^>]*>Bonjour Jeanne,', html)
     assert list(conversation.tags.all()) == [tag]
     assert conversation.events.filter(kind=ConversationEvent.Kind.MACRO_APPLIED).count() == 1
 
