@@ -1,6 +1,7 @@
 """The ready answers in the agent interface: picker, suggestions, macros, take-over, list."""
 
 import re
+
 import pytest
 from django.urls import reverse
 
