@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.privacy",
     "comptoir.sorting",
+    "comptoir.insights",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("comptoir.customers.urls")),
     path("", include("comptoir.privacy.urls")),
     path("", include("comptoir.sorting.urls")),
+    path("", include("comptoir.insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
