@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from io import StringIO
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from comptoir.insights.kpis import Dashboard, Row
 
@@ -31,7 +32,7 @@ def team_label(row: Row) -> str:
 COLUMNS: list[tuple[Promise, Callable[[Row], str]]] = [
     (_("Team"), lambda row: team_label(row)),
     (_("Period"), lambda row: row.bucket.isoformat() if row.bucket else gettext("Total")),
-    (_("Received"), lambda row: str(row.figures.received)),
+    (pgettext_lazy("kpi", "Received"), lambda row: str(row.figures.received)),
     (_("Answered"), lambda row: str(row.figures.answered)),
     (_("Unanswered"), lambda row: str(row.figures.unanswered)),
     (_("Backlog now"), lambda row: backlog_value(row, lambda b: b.count)),
@@ -46,7 +47,7 @@ COLUMNS: list[tuple[Promise, Callable[[Row], str]]] = [
     (_("SLA compliance"), lambda row: number(row.figures.sla_compliance, 4)),
     (_("CSAT"), lambda row: number(row.figures.csat, 4)),
     (_("CSAT ratings"), lambda row: str(row.figures.csat_count)),
-    (_("Resolved"), lambda row: str(row.figures.resolved)),
+    (pgettext_lazy("kpi", "Resolved"), lambda row: str(row.figures.resolved)),
     (_("Reopen rate"), lambda row: number(row.figures.reopen_rate, 4)),
 ]
 

@@ -40,6 +40,8 @@ SERVICE_ERRORS = (
     gettext_noop("Every criterion needs a score from 1 to 4."),
     gettext_noop("This conversation has already been reviewed."),
 )
+# The link in base.html's navigation; kept in this app's catalogue.
+NAVIGATION_LABEL = gettext_noop("Figures")
 
 
 def forbidden() -> HttpResponse:
