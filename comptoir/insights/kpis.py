@@ -13,7 +13,7 @@ per team for the whole selection, whatever the period.
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -21,17 +21,19 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
-    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Value,
+    When,
 )
-from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
@@ -219,9 +221,22 @@ def cohort(selection: Selection, *, agent: Agent) -> QuerySet[Conversation]:
     )
 
 
-def bucket_of(selection: Selection, path: str = "created_at") -> Trunc:
-    return Trunc(
-        path, selection.granularity.value, output_field=DateTimeField(), tzinfo=selection.time_zone
+def bucket_of(selection: Selection, path: str = "created_at") -> Case:
+    """Return the number of the bucket a time falls in, by comparing it with the bucket
+    boundaries (local midnights computed here, so daylight saving is right).
+
+    Not Trunc(): on SQLite it is a Python function called per row, which made a year of
+    200,000 conversations take seconds; comparisons run in the database on both.
+    """
+    starts = bucket_starts(selection)
+    boundaries = [datetime.combine(day, time.min, tzinfo=selection.time_zone) for day in starts]
+    return Case(
+        *(
+            When(**{f"{path}__lt": boundary}, then=Value(index))
+            for index, boundary in enumerate(boundaries[1:])
+        ),
+        default=Value(len(boundaries) - 1),
+        output_field=IntegerField(),
     )
 
 
@@ -255,8 +270,13 @@ def hours_between(later: str, earlier: str) -> ExpressionWrapper:
 Key = tuple[int | None, date]
 
 
-def bucket_key(team_id: int | None, bucket: datetime, zone: ZoneInfo) -> Key:
-    return team_id, timezone.localtime(bucket, zone).date()
+def bucket_keys(selection: Selection) -> Callable[[int | None, int], Key]:
+    starts = bucket_starts(selection)
+
+    def key(team_id: int | None, bucket: int) -> Key:
+        return team_id, starts[bucket]
+
+    return key
 
 
 # --- The figures ---------------------------------------------------------------------------
@@ -265,7 +285,7 @@ def bucket_key(team_id: int | None, bucket: datetime, zone: ZoneInfo) -> Key:
 def compute_figures(selection: Selection, *, agent: Agent) -> dict[Key, Figures]:
     """Return the cohort figures per (team id, bucket start), in six grouped queries."""
     received = cohort(selection, agent=agent)
-    zone = selection.time_zone
+    bucket_key = bucket_keys(selection)
     figures: dict[Key, Figures] = defaultdict(Figures)
 
     counts = (
@@ -288,7 +308,7 @@ def compute_figures(selection: Selection, *, agent: Agent) -> dict[Key, Figures]
         .order_by()
     )
     for row in counts:
-        target = figures[bucket_key(row["team_id"], row["bucket"], zone)]
+        target = figures[bucket_key(row["team_id"], row["bucket"])]
         for name in Figures.CONVERSATION_COUNTS:
             setattr(target, name, row[name])
 
@@ -302,7 +322,7 @@ def compute_figures(selection: Selection, *, agent: Agent) -> dict[Key, Figures]
         .order_by()
     )
     for row in ratings:
-        target = figures[bucket_key(row["conversation__team_id"], row["bucket"], zone)]
+        target = figures[bucket_key(row["conversation__team_id"], row["bucket"])]
         target.csat_count, target.csat_satisfied = row["count"], row["satisfied"]
 
     repliers = (
@@ -312,19 +332,19 @@ def compute_figures(selection: Selection, *, agent: Agent) -> dict[Key, Figures]
         .distinct()
     )
     for team_id, bucket, actor_id in repliers:
-        figures[bucket_key(team_id, bucket, zone)].agents.add(actor_id)
+        figures[bucket_key(team_id, bucket)].agents.add(actor_id)
 
     durations = received.annotate(bucket=bucket_of(selection)).order_by()
     first_responses = durations.filter(first_response_at__isnull=False).values_list(
         "team_id", "bucket", hours_between("first_response_at", "created_at")
     )
     for team_id, bucket, duration in first_responses:
-        figures[bucket_key(team_id, bucket, zone)].first_response_hours.append(duration / HOUR)
+        figures[bucket_key(team_id, bucket)].first_response_hours.append(duration / HOUR)
     resolutions = durations.filter(resolved_at__isnull=False).values_list(
         "team_id", "bucket", hours_between("resolved_at", "created_at")
     )
     for team_id, bucket, duration in resolutions:
-        figures[bucket_key(team_id, bucket, zone)].resolution_hours.append(duration / HOUR)
+        figures[bucket_key(team_id, bucket)].resolution_hours.append(duration / HOUR)
     return figures
 
 
