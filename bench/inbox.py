@@ -218,8 +218,12 @@ def measure(repeat: int) -> None:
         pages = -(-counts[view] // PAGE_SIZE)
         report(f"{view.value}: first page", timed(inbox_page(view, agent, 1), repeat))
         deep = max(1, min(pages, 200))
-        report(f"{view.value}: page {deep} of {pages}", timed(inbox_page(view, agent, deep), repeat))
-    report("tab counts (count_inbox_views)", timed(lambda: queries.count_inbox_views(agent), repeat))
+        report(
+            f"{view.value}: page {deep} of {pages}", timed(inbox_page(view, agent, deep), repeat)
+        )
+    report(
+        "tab counts (count_inbox_views)", timed(lambda: queries.count_inbox_views(agent), repeat)
+    )
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
@@ -234,7 +238,9 @@ def measure(repeat: int) -> None:
 
         return run
 
-    report("whole page, test client: ?view=unassigned", timed(whole_page("?view=unassigned"), repeat))
+    report(
+        "whole page, test client: ?view=unassigned", timed(whole_page("?view=unassigned"), repeat)
+    )
     report("whole page, test client: ?view=resolved", timed(whole_page("?view=resolved"), repeat))
 
     print("baselines, same run:")
@@ -246,7 +252,10 @@ def measure(repeat: int) -> None:
         "resolved first page without conv_status_recent",
         without_index("conv_status_recent", inbox_page(InboxView.RESOLVED, agent, 1), repeat),
     )
-    report("resolved: page 2000 (OFFSET 99,950)", timed(inbox_page(InboxView.RESOLVED, agent, 2000), repeat))
+    report(
+        "resolved: page 2000 (OFFSET 99,950)",
+        timed(inbox_page(InboxView.RESOLVED, agent, 2000), repeat),
+    )
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -138,9 +138,19 @@ def naive_totals(selection: object) -> dict[str, object]:
 
     Kind = ConversationEvent.Kind
     figures: dict[tuple[int | None, object], dict[str, object]] = defaultdict(
-        lambda: {"received": 0, "answered": 0, "forwarded": 0, "resolved": 0, "reopened": 0,
-                 "sla_met": 0, "sla_measured": 0, "csat": [], "agents": set(),
-                 "first": [], "resolution": []}  # fmt: skip
+        lambda: {
+            "received": 0,
+            "answered": 0,
+            "forwarded": 0,
+            "resolved": 0,
+            "reopened": 0,
+            "sla_met": 0,
+            "sla_measured": 0,
+            "csat": [],
+            "agents": set(),
+            "first": [],
+            "resolution": [],
+        }  # fmt: skip
     )
     conversations = Conversation.objects.filter(
         created_at__gte=selection.start, created_at__lt=selection.end
@@ -153,14 +163,20 @@ def naive_totals(selection: object) -> dict[str, object]:
         cell["received"] += 1
         if conversation.first_response_at:
             cell["answered"] += 1
-            cell["first"].append((conversation.first_response_at - conversation.created_at) / timedelta(hours=1))
+            cell["first"].append(
+                (conversation.first_response_at - conversation.created_at) / timedelta(hours=1)
+            )
             if conversation.first_response_due_at:
                 cell["sla_measured"] += 1
-                cell["sla_met"] += conversation.first_response_at <= conversation.first_response_due_at
+                cell["sla_met"] += (
+                    conversation.first_response_at <= conversation.first_response_due_at
+                )
         if conversation.resolved_at:
             cell["resolved"] += 1
             cell["reopened"] += Kind.REOPENED in kinds
-            cell["resolution"].append((conversation.resolved_at - conversation.created_at) / timedelta(hours=1))
+            cell["resolution"].append(
+                (conversation.resolved_at - conversation.created_at) / timedelta(hours=1)
+            )
         cell["forwarded"] += Kind.FORWARDED in kinds
         for event in events:
             if event.kind == Kind.REPLIED and event.actor_id:
