@@ -55,7 +55,7 @@ SELECT created, created, 'Demande ' || n, CASE WHEN pick < 0.9 THEN 'email' ELSE
        CASE WHEN status = 'new' AND pick < 0.8 THEN NULL
             ELSE (%(agents)s::bigint[])[1 + floor(who * %(agent_count)s)::int] END,
        (%(teams)s::bigint[])[1 + floor(pick * %(team_count)s)::int],
-       LEAST(now(), created + reply * interval '3 days'),
+       LEAST(now() - reply * interval '1 hour', created + reply * interval '3 days'),
        CASE WHEN status = 'new' THEN NULL ELSE created + reply * interval '4 hours' END,
        created + interval '2 hours',
        created + interval '3 days',
