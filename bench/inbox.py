@@ -267,7 +267,7 @@ def measure(repeat: int) -> None:
         timed(count_in_one_aggregate(agent), repeat),
     )
     for view, index in [
-        (InboxView.UNASSIGNED, "conv_active_urgency"),
+        (InboxView.UNASSIGNED, "conv_unassigned_urgency"),
         (InboxView.OPEN, "conv_active_urgency"),
         (InboxView.RESOLVED, "conv_done_recent"),
     ]:

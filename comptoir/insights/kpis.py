@@ -222,23 +222,29 @@ def cohort(selection: Selection, *, agent: Agent) -> QuerySet[Conversation]:
     )
 
 
-def bucket_of(selection: Selection, path: str = "created_at") -> Case:
+def bucket_of(selection: Selection, path: str = "created_at") -> Case | Value:
     """Return the number of the bucket a time falls in, by comparing it with the bucket
     boundaries (local midnights computed here, so daylight saving is right).
 
     Not Trunc(): on SQLite it is a Python function called per row, which made a year of
-    200,000 conversations take seconds; comparisons run in the database on both.
+    200,000 conversations take seconds. The comparisons form a binary search (nested CASE),
+    so a year by day costs 9 comparisons a row rather than 180.
     """
     starts = bucket_starts(selection)
     boundaries = [datetime.combine(day, time.min, tzinfo=selection.time_zone) for day in starts]
-    return Case(
-        *(
-            When(**{f"{path}__lt": boundary}, then=Value(index))
-            for index, boundary in enumerate(boundaries[1:])
-        ),
-        default=Value(len(boundaries) - 1),
-        output_field=IntegerField(),
-    )
+
+    def search(low: int, high: int) -> Case | Value:
+        # The bucket is in [low, high]: bucket i covers [boundaries[i], boundaries[i + 1]).
+        if low == high:
+            return Value(low)
+        middle = (low + high + 1) // 2
+        return Case(
+            When(**{f"{path}__lt": boundaries[middle]}, then=search(low, middle - 1)),
+            default=search(middle, high),
+            output_field=IntegerField(),
+        )
+
+    return search(0, len(boundaries) - 1)
 
 
 def bucket_starts(selection: Selection) -> list[date]:
