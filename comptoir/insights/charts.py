@@ -79,8 +79,11 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[int]]) -> Cha
                 )
             )
         groups.append(Group(label=label, label_x=round(left + slot * 0.4, 1), bars=bars))
+    # Whole numbers only: 0, 1, 2 for a maximum of 2; 0, 5 … 20 for 20; 0, 10 … 50 for 50.
+    step = nice_maximum(maximum // 5) if maximum >= 5 else 1
     ticks = [
-        (round(baseline - plot_height * part / 4, 1), maximum * part // 4) for part in range(5)
+        (round(baseline - plot_height * value / maximum, 1), value)
+        for value in range(0, maximum + 1, step)
     ]
     return Chart(WIDTH, HEIGHT, baseline, maximum, groups, ticks)
 

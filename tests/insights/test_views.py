@@ -156,3 +156,19 @@ def test_a_score_out_of_the_grid_is_refused(desk, admin_agent):
 def test_lead_cannot_review_another_teams_conversation(desk, lead):
     response = logged_in(lead).get(reverse("insights:review", args=[desk.conversations["c1"].pk]))
     assert response.status_code == 403
+
+
+def test_shares_and_hours_are_rounded_in_french(desk, admin_agent):
+    page = logged_in(admin_agent).get(reverse("insights:dashboard"), PERIOD_QUERY)
+    html = page.content.decode()
+    assert "66,7 %" in html  # CSAT 2/3
+    assert "2,8 h" in html  # p90 of the first week's first responses
+
+
+def test_chart_axis_ticks_are_whole_numbers():
+    from comptoir.insights.charts import grouped_bars
+
+    chart = grouped_bars(["a", "b"], {"received": [2, 1]})
+    assert [value for _y, value in chart.ticks] == [0, 1, 2]
+    chart = grouped_bars(["a"], {"received": [37]})
+    assert [value for _y, value in chart.ticks] == [0, 10, 20, 30, 40, 50]

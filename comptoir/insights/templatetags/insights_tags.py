@@ -12,7 +12,7 @@ def hours(value: float | None) -> str:
     """1.25 -> "1,3 h"; nothing to measure -> "—"."""
     if value is None:
         return "—"
-    return f"{number_format(value, 1)} h"
+    return f"{number_format(round(value, 1), 1)} h"
 
 
 @register.filter
@@ -20,14 +20,14 @@ def percent(value: float | None) -> str:
     """0.857 -> "85,7 %"; nothing to measure -> "—"."""
     if value is None:
         return "—"
-    return f"{number_format(value * 100, 1)} %"
+    return f"{number_format(round(value * 100, 1), 1)} %"
 
 
 @register.filter
 def score(value: float | None) -> str:
     if value is None:
         return "—"
-    return number_format(value, 2)
+    return number_format(round(value, 2), 2)
 
 
 @register.filter
