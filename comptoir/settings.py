@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "comptoir.collaboration",
     "comptoir.escalations",
     "comptoir.routing",
+    "comptoir.insights",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("comptoir.escalations.urls")),
     path("", include("comptoir.messaging.urls")),
     path("", include("comptoir.routing.urls")),
+    path("", include("comptoir.insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

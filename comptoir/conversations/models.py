@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +94,27 @@ class Conversation(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="conv_assignee_status"),
             models.Index(fields=["status", "sla_due_at"], name="conv_status_due"),
             models.Index(fields=["team", "status"], name="conv_team_status"),
+            # The inbox's pages, read in their order from small partial indexes: a
+            # `status IN (…)` list cannot use the order of a (status, …) index, so without
+            # these every page of the work to do sorted all the active conversations, and
+            # the resolved list skipped the recent active ones (bench/inbox.py).
+            models.Index(
+                fields=["sla_due_at", "resolution_due_at", "-last_message_at", "-id"],
+                condition=Q(status__in=["new", "open"]),
+                name="conv_active_urgency",
+            ),
+            # Unassigned apart: the planner cannot tell that unassigned conversations are
+            # nearly all active, and the estimate that follows picked the sort.
+            models.Index(
+                fields=["sla_due_at", "resolution_due_at", "-last_message_at", "-id"],
+                condition=Q(status__in=["new", "open"], assignee__isnull=True),
+                name="conv_unassigned_urgency",
+            ),
+            models.Index(
+                fields=["-last_message_at", "-id"],
+                condition=Q(status__in=["resolved", "closed"]),
+                name="conv_done_recent",
+            ),
         ]
 
     def __str__(self) -> str:

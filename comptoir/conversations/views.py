@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +26,20 @@ from comptoir.conversations.models import CallbackRequest, Conversation, Message
 from comptoir.conversations.queries import InboxView
 
 PAGE_SIZE = 50
+
+
+class InboxPaginator(Paginator):
+    """A paginator that counts up to queries.COUNT_CAP: older pages are reached by search."""
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: queries.COUNT_CAP + 1].count()
+        self.capped = counted > queries.COUNT_CAP
+        return min(counted, queries.COUNT_CAP)
+
+    @property
+    def pages_label(self) -> str:
+        return f"{self.num_pages}+" if self.count and self.capped else str(self.num_pages)
 
 
 class AgentRequest(HttpRequest):
@@ -62,10 +77,16 @@ def inbox(request: AgentRequest) -> HttpResponse:
         # A search from the header looks everywhere, not only in the current tab.
         view = None
     conversations = queries.list_conversations(view=view, agent=request.user, search=search)
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = InboxPaginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queries.count_inbox_views(request.user)
     tabs = [
-        {"view": v, "label": queries.INBOX_LABELS[v], "count": counts[v], "active": v == view}
+        {
+            "view": v,
+            "label": queries.INBOX_LABELS[v],
+            "count": counts[v],
+            "more": counts[v] >= queries.COUNT_CAP,
+            "active": v == view,
+        }
         for v in InboxView
     ]
     return render(

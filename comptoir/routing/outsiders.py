@@ -76,6 +76,11 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "consents:preferences": Access.PUBLIC,
     "consents:one_click": Access.PUBLIC,
     "surveys:answer": Access.PUBLIC,
+    # The service's figures and the quality review: managers (admins and team leads).
+    "insights:dashboard": Access.FORBIDDEN,
+    "insights:export": Access.FORBIDDEN,
+    "insights:quality": Access.FORBIDDEN,
+    "insights:review": Access.FORBIDDEN,
     # Message templates: the company's outbound messages, previewed on customers' records.
     "messaging:templates": Access.FORBIDDEN,
     "messaging:template_new": Access.FORBIDDEN,
