@@ -61,7 +61,7 @@ class Conversation(TimeStampedModel):
     last_message_at = models.DateTimeField(_("last message"), null=True, db_index=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     # The last time it was resolved; cleared when the customer reopens it.
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # Set when something needs a human look: an unreadable email, a suspected loop.
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     attention_reason = models.CharField(max_length=200, blank=True)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from comptoir.core.models import TimeStampedModel
 
@@ -31,8 +32,8 @@ class ForwardRequest(TimeStampedModel):
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting for the service")
-        ANSWERED = "answered", _("Answered")
-        CANCELLED = "cancelled", _("Cancelled")
+        ANSWERED = "answered", pgettext_lazy("forward request", "Answered")
+        CANCELLED = "cancelled", pgettext_lazy("forward request", "Cancelled")
 
     class Target(models.TextChoices):
         INTERNAL_SERVICE = "internal_service", _("Internal service")
@@ -54,7 +55,7 @@ class ForwardRequest(TimeStampedModel):
         null=True,
         blank=True,
         related_name="forward_requests",
-        verbose_name=_("requested by"),
+        verbose_name=pgettext_lazy("forward request", "requested by"),
     )
     target = models.CharField(_("forwarded to"), max_length=16, choices=Target.choices)
     internal_service = models.ForeignKey(
@@ -120,7 +121,9 @@ class ForwardRequest(TimeStampedModel):
         related_name="answered_forwards",
         verbose_name=_("answered by"),
     )
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_at = models.DateTimeField(
+        pgettext_lazy("forward request", "answered at"), null=True, blank=True
+    )
     # Until the agent who holds the conversation reads the answer, it is in their list.
     answer_read_at = models.DateTimeField(_("answer read at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(

@@ -33,7 +33,7 @@ COLUMNS: list[tuple[Promise, Callable[[Row], str]]] = [
     (_("Team"), lambda row: team_label(row)),
     (_("Period"), lambda row: row.bucket.isoformat() if row.bucket else gettext("Total")),
     (pgettext_lazy("kpi", "Received"), lambda row: str(row.figures.received)),
-    (_("Answered"), lambda row: str(row.figures.answered)),
+    (pgettext_lazy("kpi", "Answered"), lambda row: str(row.figures.answered)),
     (_("Unanswered"), lambda row: str(row.figures.unanswered)),
     (_("Backlog now"), lambda row: backlog_value(row, lambda b: b.count)),
     (_("Backlog median age (h)"), lambda row: backlog_value(row, lambda b: b.median_age)),

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='conversation',
             name='resolved_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolved'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
         ),
         migrations.CreateModel(
             name='ConversationEvent',
