@@ -1,7 +1,12 @@
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from comptoir.teams.queries import TeamPlace
 
 
 class Agent(AbstractUser):
@@ -41,6 +46,18 @@ class Agent(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    @cached_property
+    def team_places(self) -> "list[TeamPlace]":
+        """The agent's teams, read once per request (request.user is loaded per request):
+        the outsider gate and the header's links both ask them."""
+        from comptoir.teams.queries import list_team_places
+
+        return list_team_places(self)
+
+    @property
+    def leads_a_team(self) -> bool:
+        return any(place.is_lead for place in self.team_places)
 
     @cached_property
     def outsourced_team_ids(self) -> list[int] | None:

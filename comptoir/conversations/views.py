@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,6 +36,16 @@ class InboxPaginator(Paginator):
         counted = self.object_list[: queries.COUNT_CAP + 1].count()
         self.capped = counted > queries.COUNT_CAP
         return min(counted, queries.COUNT_CAP)
+
+    def page(self, number: int | str) -> Page:  # type: ignore[override]
+        """One page, its ids read first: a deep page's OFFSET then walks the index alone
+        (an index-only scan) instead of reading every skipped row; the page's 50 rows and
+        their relations are fetched after, by id (bench/inbox.py measures both)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
     @property
     def pages_label(self) -> str:

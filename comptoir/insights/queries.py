@@ -13,7 +13,7 @@ from comptoir.teams.models import Team
 
 def is_manager(agent: Agent) -> bool:
     """Whether the agent may see the KPIs and review quality: an admin or a team lead."""
-    return agent.is_admin or agent.memberships.filter(is_lead=True).exists()
+    return agent.is_admin or agent.leads_a_team
 
 
 def list_managed_teams(agent: Agent) -> QuerySet[Team]:

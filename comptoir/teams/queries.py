@@ -1,5 +1,6 @@
 """Reads of teams: the default team, members to alert, and a team's business calendar."""
 
+from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,20 +18,39 @@ DEFAULT_WEEKLY_HOURS: dict[int, tuple[Interval, ...]] = {
 DEFAULT_CALENDAR = BusinessCalendar(weekly_hours=DEFAULT_WEEKLY_HOURS)
 
 
+@dataclass(frozen=True)
+class TeamPlace:
+    """An agent's place in one team, as the pages need it on every request."""
+
+    team_id: int
+    is_outsourced: bool
+    is_lead: bool
+
+
+def list_team_places(agent: Agent) -> list[TeamPlace]:
+    """Return the agent's teams, whether each is outsourced, and whether the agent leads it."""
+    if agent.pk is None:
+        return []
+    return [
+        TeamPlace(*row)
+        for row in Membership.objects.filter(agent=agent).values_list(
+            "team_id", "team__is_outsourced", "is_lead"
+        )
+    ]
+
+
 def find_outsourced_team_ids(agent: Agent) -> list[int] | None:
     """Return the teams of an outsider, or None when the agent is not one.
 
     An outsider is an agent (not an admin) whose teams are all outsourced. An agent with no
     team, or with one team of the company's own, is not restricted.
     """
-    if agent.is_admin or agent.pk is None:
+    if agent.is_admin:
         return None
-    teams = list(
-        Membership.objects.filter(agent=agent).values_list("team_id", "team__is_outsourced")
-    )
-    if not teams or not all(is_outsourced for _, is_outsourced in teams):
+    places = agent.team_places
+    if not places or not all(place.is_outsourced for place in places):
         return None
-    return sorted(team_id for team_id, _ in teams)
+    return sorted(place.team_id for place in places)
 
 
 def find_default_team() -> Team | None:
