@@ -297,27 +297,13 @@ def store_forward_answer(
 ) -> Message:
     """Keep an internal service's email as an internal message; a first human answer
     closes the request. An out-of-office reply is kept but answers nothing."""
-    from comptoir.mail.inbound import store_attachments  # mail.inbound calls this module
+    # mail.inbound calls this module: imported here.
+    from comptoir.mail.inbound import email_fields, store_attachments
 
     message = Message.objects.create(
         conversation=forward.conversation,
         direction=Message.Direction.INTERNAL,
-        subject=parsed.subject[:998],
-        from_address=parsed.from_address[:320],
-        from_name=parsed.from_name[:200],
-        to=parsed.to,
-        cc=parsed.cc,
-        reply_to=parsed.reply_to,
-        message_id=parsed.message_id[:998],
-        in_reply_to=parsed.in_reply_to[:998],
-        references=parsed.references,
-        text=parsed.text,
-        html=parsed.html,
-        reply_text=parsed.reply_text,
-        language=parsed.language[:8],
-        auto_submitted=parsed.auto_submitted,
-        sent_at=parsed.date,
-        raw_email=inbound,
+        **email_fields(inbound, parsed),
     )
     store_attachments(message, parsed)
     if not parsed.auto_submitted:

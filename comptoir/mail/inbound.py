@@ -265,23 +265,30 @@ def inbound_message(
         conversation=conversation,
         direction=Message.Direction.INBOUND,
         customer=customer,
-        subject=parsed.subject[:998],
-        from_address=parsed.from_address[:320],
-        from_name=parsed.from_name[:200],
-        to=parsed.to,
-        cc=parsed.cc,
-        reply_to=parsed.reply_to,
-        message_id=parsed.message_id[:998],
-        in_reply_to=parsed.in_reply_to[:998],
-        references=parsed.references,
-        text=parsed.text,
-        html=parsed.html,
-        reply_text=parsed.reply_text,
-        language=parsed.language[:8],
-        auto_submitted=parsed.auto_submitted,
-        sent_at=parsed.date,
-        raw_email=inbound,
+        **email_fields(inbound, parsed),
     )
+
+
+def email_fields(inbound: InboundEmail, parsed: ParsedEmail) -> dict[str, object]:
+    """The fields of a Message that a received email fills, cut to their columns' sizes."""
+    return {
+        "subject": parsed.subject[:998],
+        "from_address": parsed.from_address[:320],
+        "from_name": parsed.from_name[:200],
+        "to": parsed.to,
+        "cc": parsed.cc,
+        "reply_to": parsed.reply_to,
+        "message_id": parsed.message_id[:998],
+        "in_reply_to": parsed.in_reply_to[:998],
+        "references": parsed.references,
+        "text": parsed.text,
+        "html": parsed.html,
+        "reply_text": parsed.reply_text,
+        "language": parsed.language[:8],
+        "auto_submitted": parsed.auto_submitted,
+        "sent_at": parsed.date,
+        "raw_email": inbound,
+    }
 
 
 def store_attachments(message: Message, parsed: ParsedEmail) -> None:

@@ -1,28 +1,18 @@
 """`comptoir parse-mail FILE [--json]`: show what Comptoir reads in an email. Needs no database."""
 
 import json
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from comptoir.mail.management.email_file_command import EmailFileCommand
 from comptoir.mail.parsing import parse_email
 
 
-class Command(BaseCommand):
+class Command(EmailFileCommand):
     help = "Parse an email file (.eml) and print what Comptoir reads in it."
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="path to a raw email (.eml)")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
-
     def handle(self, *args: object, **options: object) -> None:
-        path = Path(str(options["file"]))
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"cannot read {path}: {error.strerror or error}", returncode=2)
+        _, raw = self.read_file(options)
         parsed = parse_email(raw)
         if options["json"]:
             self.stdout.write(json.dumps(parsed.as_json(), ensure_ascii=False))

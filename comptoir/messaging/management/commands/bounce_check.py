@@ -1,26 +1,16 @@
 """`comptoir bounce-check FILE [--json]`: say what an email that came back from a send is."""
 
 import json
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from comptoir.mail.management.email_file_command import EmailFileCommand
 from comptoir.messaging.bounces import classify_message
 
 
-class Command(BaseCommand):
+class Command(EmailFileCommand):
     help = "Classify an email file: hard or soft bounce, complaint, auto-reply, or none."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="path to a raw email (.eml)")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
-
     def handle(self, *args: object, **options: object) -> None:
-        path = Path(str(options["file"]))
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"cannot read {path}: {error.strerror or error}", returncode=2)
+        _, raw = self.read_file(options)
         report = classify_message(raw)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))

@@ -12,16 +12,16 @@ from email.message import Message
 from email.policy import default
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from django.core.management.base import CommandParser
 from django.db import DatabaseError
 
+from comptoir.mail.management.email_file_command import EmailFileCommand
 from comptoir.messaging.models import ToneCharter
 from comptoir.messaging.quality_gate import (
-    Charter,
     CHANNELS,
     KINDS,
     REPLY,
+    Charter,
     Draft,
     check_message,
     has_errors,
@@ -30,12 +30,12 @@ from comptoir.messaging.quality_gate import (
 TEMPLATE_SUFFIXES = {".html", ".htm", ".mjml", ".j2", ".jinja", ".jinja2"}
 
 
-class Command(BaseCommand):
+class Command(EmailFileCommand):
     help = "Check a template or a message against the quality gate; errors block sending."
+    file_help = ".eml, .html/.mjml template, or .txt"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help=".eml, .html/.mjml template, or .txt")
-        parser.add_argument("--json", action="store_true", help="print a JSON list of findings")
+        super().add_arguments(parser)
         parser.add_argument(
             "--kind",
             choices=KINDS,
@@ -47,11 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--check-links", action="store_true", help="also fetch every link")
 
     def handle(self, *args: object, **options: object) -> None:
-        path = Path(str(options["file"]))
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"cannot read {path}: {error.strerror or error}", returncode=2)
+        path, raw = self.read_file(options)
         draft = draft_from_file(
             path,
             raw,
