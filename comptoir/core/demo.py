@@ -288,7 +288,15 @@ def build_conversation(
     # Recent conversations are still new; older ones have had time to move on.
     age_days = rng.uniform(0, 2) if status == Conversation.Status.NEW else rng.uniform(2, 60)
     started = now - timedelta(days=age_days)
-    steps = iter(started + timedelta(hours=3 * step + rng.uniform(0, 2)) for step in range(20))
+    # Every few hours, but never in the future: a recent conversation's steps bunch up
+    # in the last minutes instead (the minimum of two rising series still rises).
+    steps = iter(
+        min(
+            started + timedelta(hours=3 * step + rng.uniform(0, 2)),
+            now - timedelta(minutes=5 * (20 - step)),
+        )
+        for step in range(20)
+    )
     requests = ENGLISH_REQUESTS if person.english else FRENCH_REQUESTS
     subject_template, body_template = requests[number % len(requests)]
     fields = {
