@@ -14,6 +14,23 @@ def media_and_tasks(tmp_path, settings):
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the PostgreSQL sessions that server threads
+    (uvicorn in a browser test, asgiref's executor) may still hold: otherwise the drop fails
+    with "being accessed by other users" and the database stays behind."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     # The rate limits count in the cache: one test's POSTs must not spend another's.
