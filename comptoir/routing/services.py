@@ -155,6 +155,32 @@ def assign_waiting_conversations(*, conversation_ids: list[int], team_ids: set[i
     return sum(assign_in_team(conversation=conversation) is not None for conversation in waiting)
 
 
+# Per sweep: the most urgent first; the rest waits for the next minute.
+QUEUE_SWEEP_BATCH = 200
+
+
+def assign_queued_conversations(*, limit: int = QUEUE_SWEEP_BATCH) -> int:
+    """Hand out the conversations waiting unassigned in automatic teams, most urgent first,
+    to members who are online now; return how many were assigned.
+
+    Routing assigns on arrival; a conversation that came while nobody was online, or that an
+    agent gave back to the team, waits for this sweep (the worker runs it every minute).
+    """
+    automatic = Team.objects.exclude(assignment_mode=Mode.NONE).values_list("pk", flat=True)
+    queued = list(
+        Conversation.objects.filter(
+            team_id__in=list(automatic), assignee__isnull=True, status__in=ACTIVE_STATUSES
+        )
+        .order_by(F("sla_due_at").asc(nulls_last=True), "pk")
+        .values_list("pk", "team_id")[:limit]
+    )
+    if not queued:
+        return 0
+    return assign_waiting_conversations(
+        conversation_ids=[pk for pk, _ in queued], team_ids={team for _, team in queued}
+    )
+
+
 def assign_in_team(*, conversation: Conversation) -> Agent | None:
     """Give an unassigned conversation to an online member of its team, by the team's mode.
 

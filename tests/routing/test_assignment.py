@@ -202,3 +202,30 @@ def test_two_workers_assigning_at_once_never_pick_the_same_member(default_team):
         .values_list("data", flat=True)
     ]
     assert in_order == [members[0].pk, members[1].pk] * 4
+
+
+def test_a_conversation_that_waited_goes_to_the_first_member_back_online(support):
+    anne = make_agent("anne", teams=[support])
+    gone(anne)
+    [waited] = route_new()
+    assert waited.assignee is None
+
+    assert services.assign_queued_conversations() == 0  # still nobody online
+    services.note_agent_seen(agent=Agent.objects.get(pk=anne.pk))  # Anne comes back
+    assert services.assign_queued_conversations() == 1
+
+    waited.refresh_from_db()
+    assert waited.assignee == anne and waited.status == Conversation.Status.OPEN
+    assert services.assign_queued_conversations() == 0  # nothing left: a second sweep is idle
+
+
+def test_the_queue_sweep_leaves_teams_that_assign_by_hand(support):
+    anne = make_agent("anne", teams=[support])
+    gone(anne)
+    [waited] = route_new()
+    Team.objects.filter(pk=support.pk).update(assignment_mode=Mode.NONE)
+    services.note_agent_seen(agent=Agent.objects.get(pk=anne.pk))
+
+    assert services.assign_queued_conversations() == 0
+    waited.refresh_from_db()
+    assert waited.assignee is None

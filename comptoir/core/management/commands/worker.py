@@ -15,6 +15,7 @@ def periodic_jobs() -> list[tuple[int, object]]:
     from comptoir.mail.tasks import poll_mailboxes_task, process_pending_inbound_emails_task
     from comptoir.messaging.tasks import send_due_deliveries_task
     from comptoir.privacy.tasks import apply_retention_rules_task
+    from comptoir.routing.tasks import assign_queued_conversations_task
     from comptoir.sla.tasks import check_sla_deadlines_task
     from comptoir.sorting.tasks import classify_pending_conversations_task
     from comptoir.surveys.tasks import send_due_surveys_task
@@ -29,6 +30,8 @@ def periodic_jobs() -> list[tuple[int, object]]:
         (30, classify_pending_conversations_task),
         (24 * 3600, apply_retention_rules_task),
         (60, send_due_surveys_task),
+        # Conversations that came while nobody was online go out as agents come back.
+        (60, assign_queued_conversations_task),
     ]
 
 
