@@ -21,6 +21,8 @@ from enum import StrEnum
 
 from flufl.bounce import all_failures
 
+from comptoir.mail.parsing import decode_header
+
 
 class BounceKind(StrEnum):
     HARD = "hard"
@@ -244,7 +246,7 @@ def looks_like_bounce(message: Message) -> bool:
     subject = str(message.get("Subject", ""))
     return bool(
         BOUNCE_SENDER.match(address)
-        or BOUNCE_SUBJECT.search(decode_header_text(subject))
+        or BOUNCE_SUBJECT.search(decode_header(subject))
         or not message.get("Return-Path", "x").strip("<> ")
     )
 
@@ -285,19 +287,25 @@ RETURNED_TO = re.compile(r"^To:[ \t]*(.+)$", re.MULTILINE | re.IGNORECASE)
 RETURNED_MESSAGE_ID = re.compile(r"^Message-ID:[ \t]*<([^>\s]+)>", re.MULTILINE | re.IGNORECASE)
 
 
-def returned_id(message: Message, raw: bytes) -> str:
-    """The Message-ID of the returned original: in its attached headers, else quoted inline."""
+def returned_headers(message: Message) -> list[Message]:
+    """The headers of each returned original the report attaches, in order."""
+    found = []
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
             original = part.get_payload()
-            headers = (
-                original[0]
-                if isinstance(original, list) and original
-                else email.message_from_string(str(original))
-            )
-            found = str(headers.get("Message-ID", "")).strip().strip("<>")
-            if found:
-                return found
+            if isinstance(original, list) and original:
+                found.append(original[0])
+            else:
+                found.append(email.message_from_string(str(original)))
+    return found
+
+
+def returned_id(message: Message, raw: bytes) -> str:
+    """The Message-ID of the returned original: in its attached headers, else quoted inline."""
+    for headers in returned_headers(message):
+        found = str(headers.get("Message-ID", "")).strip().strip("<>")
+        if found:
+            return found
     own = str(message.get("Message-ID", "")).strip().strip("<>")
     # Latin-1 maps every byte: a search for ASCII headers that cannot fail on odd charsets.
     quoted = [m for m in RETURNED_MESSAGE_ID.findall(raw.decode("latin-1")) if m != own]
@@ -309,16 +317,10 @@ def returned_recipients(message: Message, body: str) -> list[str]:
     ours = {
         a.lower() for _, a in getaddresses(message.get_all("To", []) + message.get_all("From", []))
     }
-    for part in message.walk():
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
-            original = part.get_payload()
-            if isinstance(original, list) and original:
-                headers = original[0]
-            else:
-                headers = email.message_from_string(str(original))
-            found = [a.lower() for _, a in getaddresses(headers.get_all("To", [])) if a]
-            if found:
-                return found
+    for headers in returned_headers(message):
+        found = [a.lower() for _, a in getaddresses(headers.get_all("To", [])) if a]
+        if found:
+            return found
     whole = str(message.get_payload()) if not message.is_multipart() else body
     quoted = [a.lower() for a in EMAIL_IN_TEXT.findall(body)]
     for line in RETURNED_TO.findall(whole):
@@ -348,21 +350,12 @@ def visible_text(message: Message) -> str:
     return "\n".join(texts)
 
 
-def decode_header_text(value: str) -> str:
-    from email.header import decode_header, make_header
-
-    try:
-        return str(make_header(decode_header(value)))
-    except (ValueError, LookupError, UnicodeError):
-        return value
-
-
 # --- Complaints and auto-replies ---------------------------------------------------------
 
 
 def is_feedback_loop(message: Message) -> bool:
     """Feedback-loop reports that are not ARF (older Hotmail JMRP, Yahoo): named as such."""
-    subject = decode_header_text(str(message.get("Subject", ""))).lower()
+    subject = decode_header(str(message.get("Subject", ""))).lower()
     return (
         "complaint" in subject
         or "abuse report" in subject
@@ -380,18 +373,9 @@ def complaint_report(message: Message, parts: list[Message]) -> BounceReport:
     if not complainants and message.get("X-HmXmrOriginalRecipient"):
         complainants.append(str(message["X-HmXmrOriginalRecipient"]).strip().lower())
     if not complainants:
-        for part in parts:
-            if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
-                original = part.get_payload()
-                original = (
-                    original[0]
-                    if isinstance(original, list)
-                    else email.message_from_string(str(original))
-                )
-                complainants += [
-                    a.lower() for _, a in getaddresses(original.get_all("To", [])) if a
-                ]
-                break
+        first = next(iter(returned_headers(message)), None)
+        if first is not None:
+            complainants += [a.lower() for _, a in getaddresses(first.get_all("To", [])) if a]
     return BounceReport(BounceKind.COMPLAINT, complainants=list(dict.fromkeys(complainants)))
 
 
@@ -411,5 +395,5 @@ def is_auto_reply(message: Message) -> bool:
         return True
     if str(message.get("Precedence", "")).lower() == "auto_reply":
         return True
-    subject = decode_header_text(str(message.get("Subject", ""))).strip()
+    subject = decode_header(str(message.get("Subject", ""))).strip()
     return bool(AUTO_REPLY_SUBJECT.match(subject))
