@@ -17,6 +17,7 @@ from comptoir.consents.notices import PREFERENCE_CENTRE, current_notice
 from comptoir.consents.services import MARKETING_CHANNELS, Proof
 from comptoir.consents.topics import marketing_topics
 from comptoir.customers.models import Customer
+from comptoir.customers.public_pages import speak_customer_language
 
 
 def customer_or_404(token: str) -> Customer:
@@ -24,15 +25,6 @@ def customer_or_404(token: str) -> Customer:
     if customer is None:
         raise Http404("unknown or altered link")
     return customer
-
-
-def speak_customer_language(request: HttpRequest, customer: Customer) -> None:
-    # A customer who never chose a language on this site reads it in the one we know them by.
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return
-    if customer.language in dict(settings.LANGUAGES):
-        translation.activate(customer.language)
-        request.LANGUAGE_CODE = customer.language
 
 
 def web_proof(request: HttpRequest, source: str, *, with_notice: bool = True) -> Proof:

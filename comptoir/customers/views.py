@@ -31,9 +31,10 @@ from comptoir.customers.forms import (
     ProfileForm,
     SignUpForm,
 )
-from comptoir.customers.importing import ImportFileError, detect_format, import_customers
 from comptoir.customers.identities import InvalidIdentity
+from comptoir.customers.importing import ImportFileError, detect_format, import_customers
 from comptoir.customers.models import Customer, ProfileChange
+from comptoir.customers.public_pages import speak_customer_language
 from comptoir.privacy import services as privacy
 
 PAGE_SIZE = 50
@@ -294,14 +295,6 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
     )
     response["Retry-After"] = str(PUBLIC_POST_WINDOW)
     return response
-
-
-def speak_customer_language(request: HttpRequest, customer: Customer) -> None:
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return
-    if customer.language in dict(settings.LANGUAGES):
-        translation.activate(customer.language)
-        request.LANGUAGE_CODE = customer.language
 
 
 @require_http_methods(["GET", "POST"])

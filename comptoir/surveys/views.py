@@ -10,23 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from comptoir.customers.models import Customer
+from comptoir.customers.public_pages import speak_customer_language
 from comptoir.surveys import links, services
 from comptoir.surveys.forms import CommentForm, RatingForm
 from comptoir.surveys.models import Rating, SatisfactionSurvey
-
-
-def speak_customer_language(request: HttpRequest, customer: Customer) -> None:
-    # A customer who never chose a language on this site reads it in the one we know them by.
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return
-    if customer.language in dict(settings.LANGUAGES):
-        translation.activate(customer.language)
-        request.LANGUAGE_CODE = customer.language
 
 
 def preselected_rating(request: HttpRequest) -> int | None:
