@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.agents.models import Agent
 from comptoir.conversations.models import Conversation
+from comptoir.customers.profile import greeting
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 ANY_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
@@ -51,7 +52,7 @@ def values_for(conversation: Conversation, agent: Agent | None) -> dict[str, str
     store = customer.store
     service = settings.COMPTOIR_SUPPORT_NAME
     return {
-        "salutation": f"Bonjour {first_name}," if first_name else "Bonjour,",
+        "salutation": greeting(first_name),
         "prenom": first_name,
         "nom": customer.last_name.strip(),
         "reference": conversation.reference,

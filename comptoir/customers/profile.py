@@ -142,3 +142,10 @@ def clean_profile(
 
 def profile_field_names(custom_fields: Iterable[str]) -> set[str]:
     return {*TEXT_FIELDS, *CHOICE_FIELDS, "language", *custom_fields}
+
+
+def greeting(first_name: str) -> str:
+    """The opening of a message to the customer: "Bonjour Jeanne," or, without a first name,
+    "Bonjour," (never "Bonjour ," nor "Madame, Monsieur")."""
+    first_name = first_name.strip()
+    return f"Bonjour {first_name}," if first_name else "Bonjour,"

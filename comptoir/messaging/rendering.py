@@ -31,6 +31,7 @@ from mjml import mjml_to_html
 
 from comptoir.consents.links import preference_url
 from comptoir.customers.models import BusinessEvent, Customer, Identity
+from comptoir.customers.profile import greeting
 from comptoir.messaging.models import PURPOSE_OF_KIND, MessageBlock, MessageKind, MessageTemplate
 from comptoir.messaging.plain_text import html_to_plain_text
 from comptoir.messaging.quality_gate import MARKETING, RELATIONSHIP, TRANSACTIONAL
@@ -293,7 +294,7 @@ def build_context(
     context = {
         "customer": customer_context(customer),
         "first_name": first_name,
-        "greeting": f"Bonjour {first_name}," if first_name else "Bonjour,",
+        "greeting": greeting(first_name),
         "event": event_context(event),
         "company": {
             "name": settings.COMPTOIR_COMPANY_NAME,
