@@ -233,13 +233,12 @@ def reply_to_conversation(*, conversation: Conversation, agent: Agent, text: str
     return message
 
 
-def check_reply_text(*, conversation: Conversation, text: str) -> list[Finding]:
-    """The quality gate on an agent's reply as it will leave: from the team's address."""
+def check_reply_text(*, text: str) -> list[Finding]:
+    """The quality gate on an agent's reply as it will leave: an email from the team's
+    address (a logged phone, letter or fax conversation is answered by email too)."""
     return check_message(
         Draft(
-            channel=conversation.channel
-            if conversation.channel in ("email", "sms", "chat")
-            else "email",
+            channel="email",
             kind=REPLY,
             text=text,
             from_address=settings.COMPTOIR_SUPPORT_ADDRESS,

@@ -199,10 +199,11 @@ def note_returned_mail(inbound: InboundEmail, parsed: ParsedEmail) -> None:
 
     Only automated mail is examined: reports come from mail servers, never from a person.
     """
-    raw = bytes(inbound.raw)
-    if not (parsed.auto_submitted or b"multipart/report" in raw[:16384].lower()):
+    # The head only: copying every customer's whole email to look for a report is waste.
+    head = bytes(inbound.raw[:16384]).lower()
+    if not (parsed.auto_submitted or b"multipart/report" in head):
         return
-    report = classify_message(raw)
+    report = classify_message(bytes(inbound.raw))
     if not (report.is_bounce or report.kind == BounceKind.COMPLAINT):
         return
     returned = messaging.record_returned_mail(report=report, inbound=inbound)
