@@ -15,32 +15,60 @@ from django.utils.crypto import salted_hmac
 
 from comptoir.conversations.models import Conversation, Message
 
-REPLY_TOKEN_SALT = "comptoir.conversations.reply-token"
-REPLY_TOKEN_PATTERN = re.compile(r"\+c(?P<id>\d+)-(?P<signature>[a-z0-9]{10})@", re.IGNORECASE)
 SUBJECT_REFERENCE_PATTERN = re.compile(r"\[#(?P<id>\d+)\]")
 
 
+@dataclass(frozen=True)
+class AddressToken:
+    """A signed tag in the plus part of the support address, naming one object:
+    support+c42-<signature>@shop.example. A forged or altered tag names nothing.
+
+    One letter per kind of object: `c` a conversation (a customer's answer), `f` a forward
+    request (comptoir.escalations: an internal service's answer).
+    """
+
+    letter: str
+    salt: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(
+            rf"\+{self.letter}(?P<id>\d+)-(?P<signature>[a-z0-9]{{10}})@", re.IGNORECASE
+        )
+
+    def signature(self, object_id: int) -> str:
+        digest = salted_hmac(self.salt, str(object_id), algorithm="sha256").hexdigest()
+        return digest[:10]
+
+    def address(self, object_id: int) -> str:
+        local, _, domain = settings.COMPTOIR_SUPPORT_ADDRESS.partition("@")
+        return f"{local}+{self.letter}{object_id}-{self.signature(object_id)}@{domain}"
+
+    def find_id(self, addresses: Iterable[str]) -> int | None:
+        """Return the object named by a valid tag in one of these addresses."""
+        pattern = self.pattern
+        for address in addresses:
+            match = pattern.search(address if "@" in address else address + "@")
+            if match and match["signature"].lower() == self.signature(int(match["id"])):
+                return int(match["id"])
+        return None
+
+
+CONVERSATION_TOKEN = AddressToken("c", "comptoir.conversations.reply-token")
+
+
 def reply_token_signature(conversation_id: int) -> str:
-    digest = salted_hmac(REPLY_TOKEN_SALT, str(conversation_id), algorithm="sha256").hexdigest()
-    return digest[:10]
+    return CONVERSATION_TOKEN.signature(conversation_id)
 
 
 def reply_address(conversation_id: int) -> str:
     """Return the address that threads a customer's answer back to this conversation."""
-    local, _, domain = settings.COMPTOIR_SUPPORT_ADDRESS.partition("@")
-    return f"{local}+c{conversation_id}-{reply_token_signature(conversation_id)}@{domain}"
+    return CONVERSATION_TOKEN.address(conversation_id)
 
 
 def conversation_id_from_addresses(addresses: Iterable[str]) -> int | None:
     """Return the conversation named by a valid reply token in one of these addresses."""
-    for address in addresses:
-        match = REPLY_TOKEN_PATTERN.search(address + "@" if "@" not in address else address)
-        if not match:
-            continue
-        conversation_id = int(match["id"])
-        if match["signature"].lower() == reply_token_signature(conversation_id):
-            return conversation_id
-    return None
+    return CONVERSATION_TOKEN.find_id(addresses)
 
 
 def conversation_id_from_subject(subject: str) -> int | None:

@@ -14,23 +14,17 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 
-FORWARD_TOKEN_SALT = "comptoir.escalations.forward-token"
-FORWARD_TOKEN_PATTERN = re.compile(r"\+f(?P<id>\d+)-(?P<signature>[a-z0-9]{10})@", re.IGNORECASE)
+from comptoir.conversations.reply_threading import AddressToken
+
+FORWARD_TOKEN = AddressToken("f", "comptoir.escalations.forward-token")
 SUBJECT_REFERENCE_PATTERN = re.compile(r"\[#F(?P<id>\d+)\]", re.IGNORECASE)
 MESSAGE_ID_MARKER = ".forward@"
 
 
-def forward_token_signature(request_id: int) -> str:
-    digest = salted_hmac(FORWARD_TOKEN_SALT, str(request_id), algorithm="sha256").hexdigest()
-    return digest[:10]
-
-
 def forward_reply_address(request_id: int) -> str:
     """Return the address that brings an internal service's answer back to its request."""
-    local, _, domain = settings.COMPTOIR_SUPPORT_ADDRESS.partition("@")
-    return f"{local}+f{request_id}-{forward_token_signature(request_id)}@{domain}"
+    return FORWARD_TOKEN.address(request_id)
 
 
 def new_forward_message_id() -> str:
@@ -45,11 +39,7 @@ def is_forward_message_id(message_id: str) -> bool:
 
 def request_id_from_addresses(addresses: Iterable[str]) -> int | None:
     """Return the forward request named by a valid token in one of these addresses."""
-    for address in addresses:
-        match = FORWARD_TOKEN_PATTERN.search(address if "@" in address else address + "@")
-        if match and match["signature"].lower() == forward_token_signature(int(match["id"])):
-            return int(match["id"])
-    return None
+    return FORWARD_TOKEN.find_id(addresses)
 
 
 def request_id_from_subject(subject: str) -> int | None:
