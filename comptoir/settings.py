@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "comptoir.conversations",
     "comptoir.mail",
     "comptoir.messaging",
+    "comptoir.campaigns",
     "comptoir.consents",
     "comptoir.teams",
     "comptoir.sla",

@@ -22,6 +22,8 @@ class Purpose(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    # A postal letter, for sensitive cases and documents to sign.
+    LETTER = "letter", _("Letter")
     # For purposes that are not tied to a channel (profiling); a record on "any" applies to
     # every channel.
     ANY = "any", _("Any channel")
@@ -160,6 +162,13 @@ class Preference(models.Model):
     topics = models.JSONField(_("topics"), default=list, blank=True)
     frequency = models.CharField(
         _("frequency"), max_length=16, choices=Frequency.choices, default=Frequency.AS_RELEVANT
+    )
+    # The channel the customer would rather be reached on, among those consent allows.
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=8,
+        choices=[(c.value, c.label) for c in (Channel.EMAIL, Channel.SMS, Channel.LETTER)],
+        blank=True,
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -73,6 +73,8 @@ class Customer(TimeStampedModel):
         related_name="customers",
         verbose_name=_("local store"),
     )
+    # As printed on an envelope, lines separated by newlines (letters go there).
+    postal_address = models.TextField(_("postal address"), blank=True)
     # Values of the admin-defined CustomField, by field name; validated by services only.
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 

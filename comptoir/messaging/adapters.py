@@ -1,8 +1,11 @@
 """The contract every channel adapter fulfils, and the registry dispatch looks them up in."""
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from comptoir.messaging.models import Delivery
+
+if TYPE_CHECKING:
+    from comptoir.messaging.outgoing import Outgoing
 
 
 class PermanentSendError(Exception):
@@ -10,7 +13,7 @@ class PermanentSendError(Exception):
 
 
 class ChannelAdapter(Protocol):
-    def send(self, delivery: Delivery) -> None:
+    def send(self, delivery: Delivery, outgoing: "Outgoing") -> None:
         """Hand the delivery to the provider; raise PermanentSendError or any other error."""
 
 

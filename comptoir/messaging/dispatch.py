@@ -14,7 +14,10 @@ from django.utils import timezone
 
 from comptoir.consents.rules import may_send
 from comptoir.messaging.adapters import PermanentSendError, adapter_for
-from comptoir.messaging.models import Delivery
+from comptoir.messaging.gate import blocking_findings
+from comptoir.messaging.models import Delivery, SendReason
+from comptoir.messaging.outgoing import outgoing_for
+from comptoir.messaging.rendering import TemplateError
 
 logger = logging.getLogger(__name__)
 
@@ -41,24 +44,31 @@ def send_delivery(delivery_id: int) -> str:
     if not claim_delivery(delivery_id):
         return Delivery.objects.values_list("status", flat=True).get(pk=delivery_id)
     delivery = Delivery.objects.select_related(
-        "message__conversation__customer", "message__author"
+        "message__conversation__customer",
+        "message__author",
+        "customer",
+        "template",
+        "template_version",
+        "event",
     ).get(pk=delivery_id)
+    customer = delivery.customer or delivery.message.conversation.customer
     # Asked again at the last moment: a withdrawal or a bounce may have come in since the
     # delivery was queued (a retry can be hours later).
-    decision = may_send(
-        delivery.message.conversation.customer,
-        delivery.purpose,
-        delivery.channel,
-        recipient=delivery.recipient,
-    )
+    decision = may_send(customer, delivery.purpose, delivery.channel, recipient=delivery.recipient)
     if not decision.allowed:
-        logger.info("delivery %s refused: %s", delivery_id, decision.reason)
-        delivery.status = Delivery.Status.REFUSED
-        delivery.refusal_reason = decision.reason
-        delivery.save(update_fields=["status", "refusal_reason"])
-        return delivery.status
+        return refuse(delivery, decision.reason)
+    if delivery.template_version_id is not None and blocking_findings(
+        delivery.template_version_id, delivery.channel
+    ):
+        return refuse(delivery, SendReason.QUALITY_GATE)
     try:
-        adapter_for(delivery.channel).send(delivery)
+        outgoing = outgoing_for(delivery)
+    except TemplateError as error:
+        delivery.last_error = str(error)
+        delivery.save(update_fields=["last_error"])
+        return refuse(delivery, SendReason.TEMPLATE_ERROR)
+    try:
+        adapter_for(delivery.channel).send(delivery, outgoing)
     except PermanentSendError as error:
         logger.warning("delivery %s failed for good: %s", delivery_id, error)
         delivery.status = Delivery.Status.FAILED
@@ -76,6 +86,14 @@ def send_delivery(delivery_id: int) -> str:
         delivery.sent_at = timezone.now()
         delivery.last_error = ""
     delivery.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+    return delivery.status
+
+
+def refuse(delivery: Delivery, reason: str) -> str:
+    logger.info("delivery %s refused: %s", delivery.pk, reason)
+    delivery.status = Delivery.Status.REFUSED
+    delivery.refusal_reason = reason
+    delivery.save(update_fields=["status", "refusal_reason"])
     return delivery.status
 
 

@@ -6,10 +6,30 @@ from comptoir.consents.models import Purpose
 from comptoir.consents.rules import Reason
 
 
+class SendReason(models.TextChoices):
+    """Why the sending path held back or refused a delivery, besides the consent rules."""
+
+    NO_CHANNEL = "no_channel", _("No channel available for this message")
+    PRESSURE_CHANNEL_LIMIT = "pressure_channel_limit", _("Too many messages on this channel")
+    PRESSURE_OVERALL_LIMIT = "pressure_overall_limit", _("Too many messages overall")
+    PRESSURE_MIN_DELAY = "pressure_min_delay", _("Too soon after the previous message")
+    PRESSURE_QUIET_HOURS = "pressure_quiet_hours", _("Quiet hours")
+    PRESSURE_SCORE = "pressure_score", _("Marketing pressure too high")
+    QUALITY_GATE = "quality_gate", _("The quality gate found errors")
+    TEMPLATE_ERROR = "template_error", _("The template could not be rendered")
+
+
 class Delivery(models.Model):
-    """One outbound send of one message to one recipient, and what became of it."""
+    """One outbound send of one message to one recipient, and what became of it.
+
+    Two kinds of message leave through a delivery: an agent's reply (`message`, a message of a
+    conversation) and a templated message (`template_version` rendered for `customer` with
+    `event` and `context`), which is rendered again at send time rather than stored.
+    """
 
     class Status(models.TextChoices):
+        # Marketing pressure put it off until next_attempt_at (the reason says which rule).
+        HELD = "held", _("Held back")
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
@@ -20,8 +40,54 @@ class Delivery(models.Model):
         BOUNCED = "bounced", _("Bounced")
 
     message = models.ForeignKey(
-        "conversations.Message", on_delete=models.CASCADE, related_name="deliveries"
+        "conversations.Message",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
     )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    template = models.ForeignKey(
+        "MessageTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    # The version rendered: the text the customer got, even after the template changed.
+    template_version = models.ForeignKey(
+        "MessageTemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    event = models.ForeignKey(
+        "customers.BusinessEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    # Values the caller adds to the template's context (plain JSON).
+    context = models.JSONField(default=dict, blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    # Names the message whatever its channel ("campaign:12", "order_confirmation:event:88"):
+    # one customer gets one delivery per key, so never the same message on two channels, and
+    # never the same campaign twice.
+    dedupe_key = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=16, default="email")
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SERVICE)
     recipient = models.CharField(max_length=320)
@@ -33,7 +99,10 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    refusal_reason = models.CharField(max_length=32, choices=Reason.choices, blank=True)
+    # Why it was refused or held: a consent rule, a pressure rule, the quality gate.
+    refusal_reason = models.CharField(
+        max_length=48, choices=[*Reason.choices, *SendReason.choices], blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,7 +112,16 @@ class Delivery(models.Model):
             # One message is sent once to one recipient on one channel, whatever retries do.
             models.UniqueConstraint(
                 fields=["message", "channel", "recipient"], name="delivery_once_per_recipient"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="delivery_once_per_dedupe_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
+            models.Index(fields=["customer", "-created_at"], name="delivery_customer_recent"),
         ]
 
     def __str__(self) -> str:
@@ -224,6 +302,8 @@ class MessageTemplate(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
     channel = models.CharField(_("channel"), max_length=16, default="email")
     subject = models.CharField(_("subject"), max_length=300)
+    # The SMS version of the message, when it may also go by SMS (plain text, Jinja).
+    sms_text = models.TextField(_("SMS text"), blank=True)
     body = models.TextField(_("body"), help_text=_("MJML or HTML, with Jinja placeholders."))
     # An example of the triggering event, so that a preview shows an order number and amounts.
     sample_event = models.JSONField(_("sample event"), default=dict, blank=True)

@@ -345,3 +345,16 @@ def render_message(
         kind=GATE_KIND[kind],
         purpose=str(PURPOSE_OF_KIND[kind]),
     )
+
+
+def render_text(
+    *,
+    template: MessageTemplate,
+    customer: Customer,
+    source: str,
+    event: BusinessEvent | Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """Render a plain-text variant of the template (its SMS text) for this customer."""
+    context = build_context(template=template, customer=customer, event=event, extra=extra)
+    return render_source(source, context, {}, autoescape=False).strip()

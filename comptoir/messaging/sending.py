@@ -1,0 +1,222 @@
+"""The one path every templated outbound message takes, whoever asks for it.
+
+consent and suppression list (consents.rules.may_send) → marketing pressure
+(consents.pressure) → channel choice → cross-channel dedupe (one delivery per customer and
+dedupe key) → delivery recorded → [worker] render → quality gate → channel adapter → status.
+
+An agent's reply is not templated and is queued by messaging.services.queue_delivery; both
+meet again in messaging.dispatch, the only caller of an adapter.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from comptoir.campaigns.models import Campaign
+from comptoir.consents.models import Channel, Preference
+from comptoir.consents.pressure import check_pressure, record_solicitation
+from comptoir.consents.rules import Reason, may_send
+from comptoir.customers.models import BusinessEvent, Customer, Identity
+from comptoir.messaging.models import Delivery, MessageTemplate, SendReason
+
+# Without a preference, a message goes by email, else by SMS; a letter only when asked for.
+DEFAULT_CHANNEL_ORDER = (Channel.EMAIL, Channel.SMS, Channel.LETTER)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A request to send one template to one customer."""
+
+    template: MessageTemplate
+    customer: Customer
+    event: BusinessEvent | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    # Names the message across channels and retries; derived from the campaign or the event
+    # when empty (see dedupe_key_of).
+    dedupe_key: str = ""
+    campaign: Campaign | None = None
+    # A marketing topic (COMPTOIR_MARKETING_TOPICS) the customer may have left unticked.
+    topic: str | None = None
+    # Held back by pressure: wait until the rule lets it go (True), or give up (False).
+    defer_when_pressured: bool = True
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    channel: str
+    recipient: str
+    status: str
+    reason: str = ""
+    retry_at: datetime | None = None
+
+
+def send_outbound(outbound: Outbound, *, at: datetime | None = None) -> Delivery:
+    """Decide and record how this message reaches the customer; a worker sends it.
+
+    Idempotent: asking again for the same customer and dedupe key returns the delivery
+    already recorded, whatever its channel or status.
+    """
+    at = at or timezone.now()
+    key = dedupe_key_of(outbound)
+    if key:
+        existing = Delivery.objects.filter(customer=outbound.customer, dedupe_key=key).first()
+        if existing is not None:
+            return existing
+    template = outbound.template
+    choice = choose_channel(outbound, at)
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                customer=outbound.customer,
+                template=template,
+                template_version=template.live_version,
+                event=outbound.event,
+                context=dict(outbound.context),
+                campaign=outbound.campaign,
+                dedupe_key=key,
+                channel=choice.channel,
+                recipient=choice.recipient,
+                purpose=template.purpose,
+                status=choice.status,
+                refusal_reason=choice.reason,
+                next_attempt_at=choice.retry_at,
+            )
+            if choice.status == Delivery.Status.QUEUED:
+                record_solicitation(
+                    customer=outbound.customer, channel=choice.channel, kind=template.kind, at=at
+                )
+    except IntegrityError:
+        # Another request recorded the same message for this customer first.
+        return Delivery.objects.get(customer=outbound.customer, dedupe_key=key)
+    if choice.status == Delivery.Status.QUEUED:
+        wake_worker_after_commit(delivery)
+    return delivery
+
+
+def dedupe_key_of(outbound: Outbound) -> str:
+    if outbound.dedupe_key:
+        return outbound.dedupe_key
+    if outbound.campaign is not None:
+        return f"campaign:{outbound.campaign.pk}"
+    if outbound.event is not None:
+        return f"{outbound.template.slug}:event:{outbound.event.pk}"
+    return ""
+
+
+def choose_channel(outbound: Outbound, at: datetime) -> ChannelChoice:
+    """Pick the customer's preferred channel among those consent and pressure allow.
+
+    When no channel is allowed, the answer says why on the first channel tried: a consent
+    refusal, or a pressure hold (deferred until the rule lets go, or dropped).
+    """
+    customer, template = outbound.customer, outbound.template
+    refusal: ChannelChoice | None = None
+    hold: ChannelChoice | None = None
+    for channel in channels_in_preferred_order(customer, available_channels(template)):
+        recipient = recipient_on(customer, channel)
+        if not recipient:
+            refusal = refusal or ChannelChoice(
+                channel, "", Delivery.Status.REFUSED, Reason.NO_ADDRESS
+            )
+            continue
+        decision = may_send(
+            customer, template.purpose, channel, at, recipient=recipient, topic=outbound.topic
+        )
+        if not decision.allowed:
+            refusal = refusal or ChannelChoice(
+                channel, recipient, Delivery.Status.REFUSED, decision.reason
+            )
+            continue
+        verdict = check_pressure(customer=customer, channel=channel, kind=template.kind, at=at)
+        if not verdict.allowed:
+            deferred = outbound.defer_when_pressured and verdict.retry_at is not None
+            hold = hold or ChannelChoice(
+                channel,
+                recipient,
+                Delivery.Status.HELD if deferred else Delivery.Status.REFUSED,
+                verdict.reason,
+                verdict.retry_at if deferred else None,
+            )
+            continue
+        return ChannelChoice(channel, recipient, Delivery.Status.QUEUED)
+    return hold or refusal or ChannelChoice("", "", Delivery.Status.REFUSED, SendReason.NO_CHANNEL)
+
+
+def available_channels(template: MessageTemplate) -> list[str]:
+    """Return the channels this template has a version for."""
+    if template.channel == Channel.LETTER:
+        return [Channel.LETTER]
+    channels = [template.channel]
+    if template.sms_text.strip() and Channel.SMS not in channels:
+        channels.append(Channel.SMS)
+    return channels
+
+
+def channels_in_preferred_order(customer: Customer, channels: list[str]) -> list[str]:
+    preferred = (
+        Preference.objects.filter(customer=customer)
+        .values_list("preferred_channel", flat=True)
+        .first()
+    )
+    order = [preferred, *DEFAULT_CHANNEL_ORDER] if preferred else list(DEFAULT_CHANNEL_ORDER)
+    return sorted(channels, key=lambda c: order.index(c) if c in order else len(order))
+
+
+def recipient_on(customer: Customer, channel: str) -> str:
+    """Return the customer's address on the channel: primary email, mobile, postal address."""
+    if channel == Channel.LETTER:
+        return customer.postal_address.strip()
+    kind = {Channel.EMAIL: Identity.Kind.EMAIL, Channel.SMS: Identity.Kind.PHONE}.get(channel)
+    if kind is None:
+        return ""
+    # The oldest address is the one the customer gave first (prefetch identities to batch).
+    values = sorted((i.pk, i.value) for i in customer.identities.all() if i.kind == kind)
+    return values[0][1] if values else ""
+
+
+def wake_worker_after_commit(delivery: Delivery) -> None:
+    def wake_worker() -> None:
+        from comptoir.messaging.tasks import send_delivery_task
+
+        send_delivery_task.enqueue(delivery.pk)
+
+    transaction.on_commit(wake_worker)
+
+
+def release_held_deliveries(at: datetime | None = None, limit: int = 1000) -> int:
+    """Ask pressure again for held deliveries whose time has come; return how many left."""
+    at = at or timezone.now()
+    due = Delivery.objects.filter(
+        status=Delivery.Status.HELD, next_attempt_at__lte=at
+    ).select_related("customer", "template")[:limit]
+    released = 0
+    for delivery in due:
+        assert delivery.customer is not None and delivery.template is not None
+        verdict = check_pressure(
+            customer=delivery.customer, channel=delivery.channel, kind=delivery.template.kind, at=at
+        )
+        with transaction.atomic():
+            if verdict.allowed:
+                updated = Delivery.objects.filter(
+                    pk=delivery.pk, status=Delivery.Status.HELD
+                ).update(status=Delivery.Status.QUEUED, next_attempt_at=None)
+                if updated:
+                    record_solicitation(
+                        customer=delivery.customer,
+                        channel=delivery.channel,
+                        kind=delivery.template.kind,
+                        at=at,
+                    )
+                    wake_worker_after_commit(delivery)
+                    released += 1
+            else:
+                Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.HELD).update(
+                    refusal_reason=verdict.reason,
+                    next_attempt_at=verdict.retry_at,
+                    status=Delivery.Status.HELD if verdict.retry_at else Delivery.Status.REFUSED,
+                )
+    return released
