@@ -98,6 +98,11 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The id the provider gave the send (an anymail ESP), which its webhooks name.
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    # The first open and the first click the tracking saw (events keep every one).
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # Why it was refused or held: a consent rule, a pressure rule, the quality gate.
     refusal_reason = models.CharField(

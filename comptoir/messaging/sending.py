@@ -97,6 +97,11 @@ def send_outbound(outbound: Outbound, *, at: datetime | None = None) -> Delivery
     return delivery
 
 
+def send_outbound_many(outbounds: list[Outbound], *, at: datetime | None = None) -> list[Delivery]:
+    """Send a batch (a campaign's chunk) through the same path; the batch may share reads."""
+    return [send_outbound(outbound, at=at) for outbound in outbounds]
+
+
 def dedupe_key_of(outbound: Outbound) -> str:
     if outbound.dedupe_key:
         return outbound.dedupe_key
