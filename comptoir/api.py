@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError
 from comptoir.consents.api import router as consents_router
 from comptoir.customers.api import ApiError
 from comptoir.customers.api import router as customers_router
+from comptoir.messaging.api import router as messaging_router
 from comptoir.privacy.api import router as privacy_router
 
 api = NinjaAPI(title="Comptoir API", version="1", urls_namespace="api")
@@ -38,3 +39,4 @@ def api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
 api.add_router("/", customers_router)
 api.add_router("/", consents_router)
 api.add_router("/", privacy_router)
+api.add_router("/", messaging_router)

@@ -92,6 +92,7 @@ class ApiToken(models.Model):
         CONSENTS_WRITE = "consents:write", _("Record consent")
         EVENTS_WRITE = "events:write", _("Record business events")
         CUSTOMERS_EXPORT = "customers:export", _("Export everything held about a customer")
+        MESSAGES_SEND = "messages:send", _("Send templated messages to customers")
 
     name = models.CharField(_("name"), max_length=120)
     # The first characters of the token, to recognise it in a list without revealing it.

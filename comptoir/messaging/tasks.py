@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from comptoir.messaging import dispatch
+from comptoir.messaging import dispatch, sending
 
 
 @task()
@@ -13,3 +13,8 @@ def send_delivery_task(delivery_id: int) -> str:
 @task()
 def send_due_deliveries_task() -> int:
     return dispatch.send_due_deliveries()
+
+
+@task()
+def release_held_deliveries_task() -> int:
+    return sending.release_held_deliveries()

@@ -11,14 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.agents.models import Agent
-from comptoir.consents.links import list_unsubscribe_headers
 from comptoir.customers import queries as customer_queries
-from comptoir.customers.models import Customer
 from comptoir.messaging import queries, services
 from comptoir.messaging.forms import MessageTemplateForm, PreviewDraftForm, TestSendForm
 from comptoir.messaging.models import MessageTemplate
-from comptoir.messaging.quality_gate import Draft, Finding, check_message
-from comptoir.messaging.rendering import RenderedMessage, TemplateError, render_message
+from comptoir.messaging.gate import gate_findings
+from comptoir.messaging.rendering import TemplateError, render_message
 
 CUSTOMER_CHOICES = 10
 
@@ -77,19 +75,6 @@ def template_edit(request: AgentRequest, pk: int | None = None) -> HttpResponse:
         {"template": template, "form": form, "versions": versions},
         status=status,
     )
-
-
-def gate_findings(rendered: RenderedMessage, customer: Customer) -> list[Finding]:
-    """What the quality gate says of the message as the sending path will send it."""
-    draft = Draft(
-        channel="email",
-        kind=rendered.kind,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        headers=list_unsubscribe_headers(customer, rendered.purpose),
-    )
-    return check_message(draft)
 
 
 def customer_id(value: str | None) -> int | None:

@@ -103,6 +103,8 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "api:openapi-json": Access.FORBIDDEN,
     "api:openapi-view": Access.FORBIDDEN,
     "api:health": Access.FORBIDDEN,
+    "api:send_message": Access.FORBIDDEN,
+    "api:get_delivery": Access.FORBIDDEN,
     "api:list_customers": Access.FORBIDDEN,
     "api:create_customer": Access.FORBIDDEN,
     "api:get_customer": Access.FORBIDDEN,

@@ -13,7 +13,10 @@ logger = logging.getLogger("comptoir.worker")
 def periodic_jobs() -> list[tuple[int, object]]:
     """Return (period in seconds, task) pairs the worker's clock enqueues."""
     from comptoir.mail.tasks import poll_mailboxes_task, process_pending_inbound_emails_task
-    from comptoir.messaging.tasks import send_due_deliveries_task
+    from comptoir.messaging.tasks import (
+        release_held_deliveries_task,
+        send_due_deliveries_task,
+    )
     from comptoir.privacy.tasks import apply_retention_rules_task
     from comptoir.routing.tasks import assign_queued_conversations_task
     from comptoir.sla.tasks import check_sla_deadlines_task
@@ -23,6 +26,8 @@ def periodic_jobs() -> list[tuple[int, object]]:
     return [
         (30, process_pending_inbound_emails_task),
         (30, send_due_deliveries_task),
+        # Messages marketing pressure put off go out when the rule lets them.
+        (60, release_held_deliveries_task),
         (settings.COMPTOIR_IMAP_POLL_SECONDS, poll_mailboxes_task),
         (settings.COMPTOIR_SLA_CHECK_SECONDS, check_sla_deadlines_task),
         # Sorting classifies new conversations here rather than from mail.inbound: a sweep
