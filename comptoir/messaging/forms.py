@@ -17,10 +17,19 @@ def validate_template(source: str) -> None:
 class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
-        fields = ["name", "slug", "kind", "channel", "subject", "body", "sample_event"]
+        fields = ["name", "slug", "kind", "channel", "subject", "body", "sms_text", "sample_event"]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
-            "channel": forms.Select(choices=[("email", _("Email"))]),
+            "sms_text": forms.Textarea(attrs={"rows": 3}),
+            # A letter template is printed, never emailed; an email template may also have an
+            # SMS text, for customers who prefer SMS.
+            "channel": forms.Select(choices=[("email", _("Email")), ("letter", _("Letter"))]),
+        }
+        help_texts = {
+            "sms_text": _(
+                "Optional: the message as an SMS, for customers who prefer SMS. "
+                "Placeholders as in the body."
+            )
         }
 
     def clean_subject(self) -> str:
@@ -32,6 +41,11 @@ class MessageTemplateForm(forms.ModelForm):
         body = self.cleaned_data["body"]
         validate_template(body)
         return body
+
+    def clean_sms_text(self) -> str:
+        text = self.cleaned_data["sms_text"]
+        validate_template(text)
+        return text
 
 
 class MessageBlockForm(forms.ModelForm):

@@ -45,7 +45,7 @@ def blocking_findings(version_id: int, channel: str) -> tuple[Finding, ...]:
         draft = Draft(
             channel="sms",
             kind=GATE_KIND[MessageKind(template.kind)],
-            text=template.sms_text,
+            text=version.sms_text,
             is_template=True,
         )
         findings = check_message(draft)

@@ -342,6 +342,7 @@ class MessageTemplateVersion(models.Model):
     number = models.PositiveIntegerField(_("number"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
+    sms_text = models.TextField(_("SMS text"), blank=True)
     author = models.ForeignKey(
         "agents.Agent",
         on_delete=models.SET_NULL,

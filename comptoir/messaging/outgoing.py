@@ -83,7 +83,7 @@ def outgoing_for_template(delivery: Delivery) -> Outgoing:
             customer=customer,
             event=delivery.event,
             extra=delivery.context,
-            source=delivery.template.sms_text,
+            source=version.sms_text,
         )
     headers = {"Auto-Submitted": "auto-generated"}
     headers.update(list_unsubscribe_headers(customer, delivery.purpose))

@@ -156,7 +156,8 @@ def available_channels(template: MessageTemplate) -> list[str]:
     if template.channel == Channel.LETTER:
         return [Channel.LETTER]
     channels = [template.channel]
-    if template.sms_text.strip() and Channel.SMS not in channels:
+    live = template.live_version
+    if live is not None and live.sms_text.strip() and Channel.SMS not in channels:
         channels.append(Channel.SMS)
     return channels
 

@@ -179,29 +179,34 @@ def save_message_template(
     subject: str,
     body: str,
     author: Agent | None,
+    sms_text: str | None = None,
     **fields: object,
 ) -> MessageTemplate:
     """Save the template's content as a new version and make that version live.
 
-    Raises TemplateError when the subject or the body is not a valid template; nothing is
-    saved then.
+    `sms_text` None keeps the template's SMS text. Raises TemplateError when the subject,
+    the body or the SMS text is not a valid template; nothing is saved then.
     """
-    check_template_source(subject)
-    check_template_source(body)
+    sms_text = template.sms_text if sms_text is None else sms_text
+    for source in (subject, body, sms_text):
+        check_template_source(source)
     for name, value in fields.items():
         setattr(template, name, value)
-    template.subject, template.body = subject, body
+    template.subject, template.body, template.sms_text = subject, body, sms_text
     template.save()
-    if template.live_version and (template.live_version.subject, template.live_version.body) == (
-        subject,
-        body,
-    ):
+    live = template.live_version
+    if live and (live.subject, live.body, live.sms_text) == (subject, body, sms_text):
         return template
     # The save above locked the template's row until commit: two editors saving at once
     # number their versions one after the other (and the unique constraint stands behind).
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
     template.live_version = MessageTemplateVersion.objects.create(
-        template=template, number=last + 1, subject=subject, body=body, author=author
+        template=template,
+        number=last + 1,
+        subject=subject,
+        body=body,
+        sms_text=sms_text,
+        author=author,
     )
     template.save(update_fields=["live_version"])
     return template

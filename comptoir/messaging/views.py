@@ -54,6 +54,7 @@ def template_edit(request: AgentRequest, pk: int | None = None) -> HttpResponse:
                     template=template,
                     subject=form.cleaned_data["subject"],
                     body=form.cleaned_data["body"],
+                    sms_text=form.cleaned_data["sms_text"],
                     author=request.user,
                     **fields,
                 )
@@ -164,7 +165,11 @@ def version_restore(request: AgentRequest, pk: int, number: int) -> HttpResponse
         messages.error(request, _("This version does not exist."))
     else:
         services.save_message_template(
-            template=template, subject=version.subject, body=version.body, author=request.user
+            template=template,
+            subject=version.subject,
+            body=version.body,
+            sms_text=version.sms_text,
+            author=request.user,
         )
         messages.success(request, _("Version %(number)d is live again.") % {"number": number})
     return redirect("messaging:template_edit", pk=template.pk)

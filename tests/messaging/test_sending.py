@@ -45,6 +45,12 @@ def template(slug: str) -> MessageTemplate:
     return MessageTemplate.objects.get(slug=slug)
 
 
+def with_sms_text(template: MessageTemplate, text: str) -> MessageTemplate:
+    return save_message_template(
+        template=template, subject=template.subject, body=template.body, sms_text=text, author=None
+    )
+
+
 def order(customer: Customer) -> BusinessEvent:
     return record_business_event(
         customer=customer,
@@ -125,9 +131,9 @@ def test_the_preferred_channel_wins_among_those_consent_allows(catalogue, custom
     Identity.objects.create(customer=customer, kind=Identity.Kind.PHONE, value=PHONE)
     Preference.objects.create(customer=customer, preferred_channel=Channel.SMS)
     grant(customer, Purpose.MARKETING, Channel.EMAIL)
-    welcome = template("welcome")
-    welcome.sms_text = "{{ greeting }} bienvenue chez {{ company.name }} ! STOP au 36180"
-    welcome.save()
+    welcome = with_sms_text(
+        template("welcome"), "{{ greeting }} bienvenue chez {{ company.name }} ! STOP au 36180"
+    )
 
     without_sms_consent = send_outbound(
         Outbound(template=welcome, customer=customer, dedupe_key="welcome-1")
@@ -143,9 +149,7 @@ def test_the_preferred_channel_wins_among_those_consent_allows(catalogue, custom
 
 def test_one_message_never_goes_on_two_channels(catalogue, customer, no_worker):
     Identity.objects.create(customer=customer, kind=Identity.Kind.PHONE, value=PHONE)
-    welcome = template("welcome")
-    welcome.sms_text = "Bienvenue !"
-    welcome.save()
+    welcome = with_sms_text(template("welcome"), "Bienvenue ! STOP au 36180")
     grant(customer, Purpose.MARKETING, Channel.EMAIL)
     first = send_outbound(Outbound(template=welcome, customer=customer, dedupe_key="welcome"))
     Preference.objects.create(customer=customer, preferred_channel=Channel.SMS)
