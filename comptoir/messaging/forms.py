@@ -1,9 +1,10 @@
-"""Forms of the template pages: the editor and the test send."""
+"""Forms of the message pages: the template editor, the test send, the outbound log and the
+send to one customer."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.messaging.models import MessageBlock, MessageTemplate
+from comptoir.messaging.models import Delivery, MessageBlock, MessageTemplate
 from comptoir.messaging.rendering import TemplateError, check_template_source
 
 
@@ -69,3 +70,39 @@ class PreviewDraftForm(forms.Form):
 class TestSendForm(forms.Form):
     to = forms.EmailField(label=_("Internal address"))
     customer = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DeliveryFilterForm(forms.Form):
+    """The outbound log's filters; an unknown value is ignored, never an error."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Delivery.Status.choices]
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[
+            ("", _("Any channel")),
+            ("email", _("Email")),
+            ("sms", _("SMS")),
+            ("letter", _("Letter")),
+        ],
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        required=False,
+        choices=[("", _("Any reason")), *Delivery._meta.get_field("refusal_reason").choices],
+    )
+    q = forms.CharField(label=_("Recipient"), required=False, max_length=200)
+
+
+class SendToCustomerForm(forms.Form):
+    template = forms.ModelChoiceField(
+        label=_("Template"), queryset=MessageTemplate.objects.none(), empty_label=None
+    )
+    # Set when the form is shown: a double click or a resubmitted page sends once.
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: object, templates: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["template"].queryset = templates  # type: ignore[attr-defined]

@@ -1,10 +1,10 @@
-"""Reads of message templates and blocks."""
+"""Reads of message templates and blocks, and of the outbound log (deliveries)."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from comptoir.customers.models import Customer
-from comptoir.messaging.models import MessageTemplate, MessageTemplateVersion
+from comptoir.messaging.models import Delivery, MessageTemplate, MessageTemplateVersion
 
 
 def list_templates() -> QuerySet[MessageTemplate]:
@@ -32,3 +32,26 @@ def find_preview_customer(customer_id: int | None) -> Customer | None:
         .filter(pk=customer_id)
         .first()
     )
+
+
+def list_deliveries(
+    *, status: str = "", channel: str = "", reason: str = "", search: str = ""
+) -> QuerySet[Delivery]:
+    """Return deliveries, newest first, filtered as the outbound log's form asks."""
+    deliveries = Delivery.objects.select_related("template", "campaign", "customer").order_by(
+        "-created_at", "-pk"
+    )
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if channel:
+        deliveries = deliveries.filter(channel=channel)
+    if reason:
+        deliveries = deliveries.filter(refusal_reason=reason)
+    if search:
+        deliveries = deliveries.filter(recipient__icontains=search)
+    return deliveries
+
+
+def list_sendable_templates() -> QuerySet[MessageTemplate]:
+    """Return the templates an agent may send to a customer: those with a live version."""
+    return MessageTemplate.objects.filter(live_version__isnull=False).order_by("name")

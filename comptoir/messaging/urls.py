@@ -19,4 +19,6 @@ urlpatterns = [
         views.version_restore,
         name="version_restore",
     ),
+    path("messages/deliveries/", views.delivery_list, name="deliveries"),
+    path("customers/<int:customer_pk>/send/", views.send_to_customer, name="send_to_customer"),
 ]

@@ -1,24 +1,37 @@
-"""Agent pages of message templates: list, editor (admins), preview for a customer (every
-agent), test send and version restore (admins)."""
+"""Agent pages of messages: templates (list, editor for admins, preview for a customer, test
+send, version restore), the outbound log (admins) and sending a template to one customer."""
+
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.agents.models import Agent
 from comptoir.customers import queries as customer_queries
 from comptoir.messaging import queries, services
-from comptoir.messaging.forms import MessageTemplateForm, PreviewDraftForm, TestSendForm
-from comptoir.messaging.models import MessageTemplate
+from comptoir.messaging.forms import (
+    DeliveryFilterForm,
+    MessageTemplateForm,
+    PreviewDraftForm,
+    SendToCustomerForm,
+    TestSendForm,
+)
+from comptoir.messaging.models import Delivery, MessageTemplate
+from comptoir.messaging.sending import Outbound, send_outbound
 from comptoir.messaging.gate import gate_findings
 from comptoir.messaging.rendering import TemplateError, render_message
 
 CUSTOMER_CHOICES = 10
+DELIVERIES_PER_PAGE = 50
 
 
 class AgentRequest(HttpRequest):
@@ -173,3 +186,77 @@ def version_restore(request: AgentRequest, pk: int, number: int) -> HttpResponse
         )
         messages.success(request, _("Version %(number)d is live again.") % {"number": number})
     return redirect("messaging:template_edit", pk=template.pk)
+
+
+@login_required
+@require_GET
+def delivery_list(request: AgentRequest) -> HttpResponse:
+    """The outbound log: every delivery, what became of it and why (admins)."""
+    require_admin(request)
+    form = DeliveryFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    deliveries = queries.list_deliveries(
+        status=filters.get("status", ""),
+        channel=filters.get("channel", ""),
+        reason=filters.get("reason", ""),
+        search=filters.get("q", ""),
+    )
+    page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "messaging/delivery_list.html", {"form": form, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send_to_customer(request: AgentRequest, customer_pk: int) -> HttpResponse:
+    """Send one template to one customer through the sending path (consent, pressure…)."""
+    if request.user.is_outsider:
+        raise PermissionDenied
+    customer = customer_queries.get_customer(customer_pk)
+    templates = queries.list_sendable_templates()
+    if request.method == "POST":
+        form = SendToCustomerForm(request.POST, templates=templates)
+        if form.is_valid():
+            delivery = send_outbound(
+                Outbound(
+                    template=form.cleaned_data["template"],
+                    customer=customer,
+                    dedupe_key=f"agent:{form.cleaned_data['request_key']}",
+                )
+            )
+            announce_delivery(request, delivery)
+            return redirect("customers:detail", pk=customer.pk)
+        status = 400
+    else:
+        form = SendToCustomerForm(initial={"request_key": uuid.uuid4().hex}, templates=templates)
+        status = 200
+    return render(
+        request,
+        "messaging/send_to_customer.html",
+        {"customer": customer, "form": form},
+        status=status,
+    )
+
+
+def announce_delivery(request: AgentRequest, delivery: Delivery) -> None:
+    if delivery.status == Delivery.Status.QUEUED:
+        messages.success(
+            request,
+            _("Message queued: %(channel)s to %(recipient)s.")
+            % {"channel": delivery.channel, "recipient": delivery.recipient},
+        )
+    elif delivery.status == Delivery.Status.HELD:
+        messages.warning(
+            request,
+            _("Message held back (%(reason)s) until %(when)s.")
+            % {
+                "reason": delivery.get_refusal_reason_display(),
+                "when": date_format(localtime(delivery.next_attempt_at), "SHORT_DATETIME_FORMAT"),
+            },
+        )
+    elif delivery.status == Delivery.Status.REFUSED:
+        messages.error(
+            request,
+            _("Message not sent: %(reason)s.") % {"reason": delivery.get_refusal_reason_display()},
+        )
+    else:
+        messages.info(request, _("This message was already sent."))

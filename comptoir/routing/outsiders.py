@@ -88,6 +88,8 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "messaging:template_preview": Access.FORBIDDEN,
     "messaging:template_test_send": Access.FORBIDDEN,
     "messaging:version_restore": Access.FORBIDDEN,
+    "messaging:deliveries": Access.FORBIDDEN,
+    "messaging:send_to_customer": Access.FORBIDDEN,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,
