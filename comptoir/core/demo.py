@@ -9,6 +9,7 @@ transaction, so the worker woken after commit finds nothing left to claim.
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -21,10 +22,11 @@ from comptoir.answers.starter import load_demo_macros
 from comptoir.conversations import services as conversations
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers import services as customers
-from comptoir.customers.models import Customer, Segment
+from comptoir.customers.models import BusinessEvent, Customer, Segment
 from comptoir.mail.inbound import process_inbound_email, receive_raw_email
 from comptoir.mail.models import InboundEmail
-from comptoir.messaging.models import Delivery
+from comptoir.messaging.models import Delivery, MessageTemplate
+from comptoir.messaging.sending import Outbound, send_outbound
 from comptoir.messaging.services import load_catalogue
 from comptoir.routing.models import VIP_SEGMENT_NAME, RoutingRule
 from comptoir.teams.models import Membership, Team
@@ -33,6 +35,7 @@ DEMO_SOURCE = "demo"
 DEMO_PASSWORD = "demo"
 CUSTOMER_COUNT = 320
 CONVERSATIONS_PER_STATUS = 12
+ORDERS = 40
 
 AGENTS = [
     ("claire.moreau", "Claire", "Moreau", Agent.Role.ADMIN),
@@ -153,6 +156,7 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
             message__raw_email__isnull=True, message__conversation__messages__raw_email__source=DEMO_SOURCE
         ).update(status=Delivery.Status.SENT, sent_at=now)
         load_catalogue()  # the French message templates, ready to preview
+        send_order_confirmations(rng, people, now)
     return summarise(created=True)
 
 
@@ -358,4 +362,31 @@ def date_messages(conversation: Conversation, steps) -> None:  # type: ignore[no
     Conversation.objects.filter(pk=conversation.pk).update(
         created_at=moments[0], last_message_at=moments[-1],
         first_response_at=responses[0] if responses else None,
+    )
+
+
+def send_order_confirmations(rng: random.Random, people: list[Person], now: datetime) -> None:
+    """Orders from the shop, each confirmed through the sending path, and an invitation that
+    consent refuses to prospects: the outbound log and the 360 pages show both."""
+    confirmation = MessageTemplate.objects.get(slug="order-confirmation")
+    invitation = MessageTemplate.objects.get(slug="live-session-invitation")
+    for number, person in enumerate(people[:ORDERS]):
+        customer = Customer.objects.get(identities__value=person.address)
+        amount = Decimal(rng.randint(39, 890)) + Decimal("0.90")
+        event = customers.record_business_event(
+            customer=customer,
+            kind=BusinessEvent.Kind.ORDER_PLACED,
+            occurred_at=now - timedelta(days=rng.randint(1, 60)),
+            source="shop",
+            external_id=f"ML-{20260 + number}",
+            title=f"Commande ML-{20260 + number} : {rng.choice(PRODUCTS)}",
+            amount=amount,
+            currency="EUR",
+        ).event
+        send_outbound(Outbound(template=confirmation, customer=customer, event=event))
+    for person in people[ORDERS : ORDERS + 10]:
+        customer = Customer.objects.get(identities__value=person.address)
+        send_outbound(Outbound(template=invitation, customer=customer))
+    Delivery.objects.filter(status=Delivery.Status.QUEUED, template__isnull=False).update(
+        status=Delivery.Status.SENT, sent_at=now
     )

@@ -23,7 +23,15 @@ def test_demo_fills_every_status_through_the_real_inbound_path(db, mailoutbox):
     assert Message.objects.filter(direction=Message.Direction.OUTBOUND, author__isnull=False).exists()
     # Nothing was sent for real.
     assert mailoutbox == []
-    assert not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+    assert not Delivery.objects.exclude(
+        status__in=[Delivery.Status.SENT, Delivery.Status.REFUSED]
+    ).exists()
+    # Orders confirmed through the sending path; an invitation consent refuses to prospects.
+    confirmations = Delivery.objects.filter(template__slug="order-confirmation")
+    assert confirmations.filter(status=Delivery.Status.SENT).count() == 40
+    assert Delivery.objects.filter(
+        template__slug="live-session-invitation", refusal_reason="no_opt_in"
+    ).exists()
     assert MessageTemplate.objects.filter(live_version__isnull=False).count() == 21
 
 
