@@ -15,6 +15,7 @@ Run Comptoir:
   web                   the web role (ASGI: agent UI, API, WebSockets)
   worker                the background worker (tasks and timers)
   mail-in               the inbound SMTP/LMTP listener
+  outbox                the demo's outbox: keeps what Comptoir sends as .eml files
   poll-mail             poll the IMAP mailboxes once (the worker does it every minute)
 
 Email tools:

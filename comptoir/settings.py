@@ -214,6 +214,9 @@ EMAIL_BACKEND = os.environ.get(
     "COMPTOIR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = os.environ.get("COMPTOIR_SMTP_HOST", "127.0.0.1")
+# `comptoir serve --demo` runs a local outbox on this port and sends there, unless
+# COMPTOIR_SMTP_HOST is set (comptoir/mail/outbox.py).
+COMPTOIR_OUTBOX_PORT = env_int("COMPTOIR_OUTBOX_PORT", 2526)
 EMAIL_PORT = env_int("COMPTOIR_SMTP_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("COMPTOIR_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("COMPTOIR_SMTP_PASSWORD", "")

@@ -58,3 +58,30 @@ def test_serve_runs_web_worker_and_mail_in_together(comptoir_processes):
         output = serve.communicate(timeout=30)[0].decode()
     assert "login:    admin" in output  # the first admin's login, printed once
     assert serve.returncode == 0, output
+
+
+@pytest.mark.slow
+def test_the_demo_outbox_keeps_every_message_sent_to_it_as_an_eml_file(
+    comptoir_processes, tmp_path
+):
+    port = free_port()
+    comptoir_processes.env["COMPTOIR_DATA_DIR"] = str(tmp_path)
+    outbox = comptoir_processes.start("outbox", "--port", str(port))
+    try:
+
+        def send() -> bool:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+                client.sendmail(
+                    "support@shop.example", ["jeanne.martin@example.fr"],
+                    make_email(subject="Votre commande", message_id="<outbox@shop.example>"),
+                )
+            return True
+
+        wait_until(send, what="the outbox role")
+    finally:
+        outbox.send_signal(signal.SIGTERM)
+        outbox.communicate(timeout=30)
+    kept = list((tmp_path / "outbox" / "new").glob("*.eml"))
+    assert len(kept) == 1
+    assert b"Subject: Votre commande" in kept[0].read_bytes()
+    assert outbox.returncode == 0

@@ -14,6 +14,8 @@ ROLES = {
     "worker": ["worker"],
     "mail-in": ["mail-in"],
 }
+# The demo sends for real into a local outbox, unless a real SMTP server is configured.
+OUTBOX_ROLE = {"outbox": ["outbox"]}
 
 
 def ensure_admin(stdout) -> None:  # type: ignore[no-untyped-def]
@@ -53,16 +55,27 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  mail-in  smtp://{settings.COMPTOIR_MAIL_IN_HOST}:{settings.COMPTOIR_MAIL_IN_PORT}"
         )
-        self.run_roles(host, port)
+        roles, env = dict(ROLES), os.environ.copy()
+        if demo and not os.environ.get("COMPTOIR_SMTP_HOST"):
+            roles.update(OUTBOX_ROLE)
+            env["COMPTOIR_SMTP_HOST"] = "127.0.0.1"
+            env["COMPTOIR_SMTP_PORT"] = str(settings.COMPTOIR_OUTBOX_PORT)
+            self.stdout.write(
+                f"  outbox   smtp://127.0.0.1:{settings.COMPTOIR_OUTBOX_PORT} → "
+                f"{settings.DATA_DIR / 'outbox' / 'new'} (what Comptoir sends)"
+            )
+        self.run_roles(host, port, roles, env)
 
-    def run_roles(self, host: str, port: int) -> None:
+    def run_roles(
+        self, host: str, port: int, roles: dict[str, list[str]], env: dict[str, str]
+    ) -> None:
         children = {
             role: subprocess.Popen(
                 [sys.executable, "-m", "comptoir.cli"]
                 + [part.format(host=host, port=port) for part in argv],
-                env=os.environ.copy(),
+                env=env,
             )
-            for role, argv in ROLES.items()
+            for role, argv in roles.items()
         }
 
         def stop(*_: object) -> None:
