@@ -58,8 +58,10 @@ def send_outbound(outbound: Outbound, *, at: datetime | None = None) -> Delivery
     """Decide and record how this message reaches the customer; a worker sends it.
 
     Idempotent: asking again for the same customer and dedupe key returns the delivery
-    already recorded, whatever its channel or status.
+    already recorded, whatever its channel or status. The template must have a live version.
     """
+    if outbound.template.live_version_id is None:
+        raise ValueError(f"template {outbound.template.slug!r} has no saved version to send")
     at = at or timezone.now()
     key = dedupe_key_of(outbound)
     if key:
