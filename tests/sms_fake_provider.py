@@ -99,26 +99,38 @@ def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 failure = fake.failures.pop(0) if fake.failures else None
             match = MESSAGES_PATH.match(self.path)
             if match is None:
-                return self.answer(404, twilio_error(404, 20404, "The requested resource was not found"))
+                return self.answer(
+                    404, twilio_error(404, 20404, "The requested resource was not found")
+                )
             expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-            if self.headers.get("Authorization") != f"Basic {expected}" or match["account"] != ACCOUNT_SID:
+            if (
+                self.headers.get("Authorization") != f"Basic {expected}"
+                or match["account"] != ACCOUNT_SID
+            ):
                 return self.answer(401, twilio_error(401, 20003, "Authenticate"))
             if failure:
                 return self.answer(failure[0], twilio_error(*failure))
             to = form.get("To", "")
             if not is_e164(to):
                 return self.answer(
-                    400, twilio_error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+                    400,
+                    twilio_error(400, 21211, f"The 'To' number {to} is not a valid phone number."),
                 )
             if not (form.get("From") or form.get("MessagingServiceSid")):
-                return self.answer(400, twilio_error(400, 21603, "The 'From' phone number is required."))
+                return self.answer(
+                    400, twilio_error(400, 21603, "The 'From' phone number is required.")
+                )
             body = form.get("Body", "")
             if not body:
                 return self.answer(400, twilio_error(400, 21602, "Message body is required."))
             if len(body) > 1600:
                 return self.answer(
                     400,
-                    twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit."),
+                    twilio_error(
+                        400,
+                        21617,
+                        "The concatenated message body exceeds the 1600 character limit.",
+                    ),
                 )
             sid = "SM" + secrets.token_hex(16)
             now = formatdate(usegmt=True)

@@ -18,9 +18,11 @@ def list_letters_to_print() -> QuerySet[Letter]:
 
 
 def list_printed_letters(limit: int = 50) -> QuerySet[Letter]:
-    return Letter.objects.filter(printed_at__isnull=False).select_related(
-        "delivery__customer", "delivery__template", "printed_by"
-    ).order_by("-printed_at", "-pk")[:limit]
+    return (
+        Letter.objects.filter(printed_at__isnull=False)
+        .select_related("delivery__customer", "delivery__template", "printed_by")
+        .order_by("-printed_at", "-pk")[:limit]
+    )
 
 
 def get_letter(pk: int) -> Letter:

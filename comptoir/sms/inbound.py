@@ -118,7 +118,9 @@ def apply_status(*, provider_sid: str, status: str, error_code: str = "") -> Del
     if status in (UNDELIVERED, FAILED):
         # Undelivered: the carrier could not reach the phone (an SMS's bounce); failed:
         # Twilio could not send it at all.
-        delivery.status = Delivery.Status.BOUNCED if status == UNDELIVERED else Delivery.Status.FAILED
+        delivery.status = (
+            Delivery.Status.BOUNCED if status == UNDELIVERED else Delivery.Status.FAILED
+        )
         delivery.last_error = f"Twilio: {status} (error {error_code or '-'})"
         delivery.save(update_fields=["status", "last_error"])
         if error_code in DEAD_NUMBER_ERRORS:

@@ -42,7 +42,9 @@ def jeanne() -> Customer:
     return Customer.objects.create(first_name="Jeanne", last_name="Martin", postal_address=ADDRESS)
 
 
-def letter_template(slug: str = "amendment", kind: str = "transactional", body: str = "") -> MessageTemplate:
+def letter_template(
+    slug: str = "amendment", kind: str = "transactional", body: str = ""
+) -> MessageTemplate:
     return save_message_template(
         template=MessageTemplate(slug=slug),
         subject="Avenant à votre contrat d'entretien",
@@ -93,8 +95,11 @@ def test_letter_pdf_carries_address_place_date_subject_and_signature_area():
 def test_letter_without_signature_has_no_signature_area():
     rendered = render_letter(
         LetterContent(
-            recipient=ADDRESS, subject="Information", body_html="<p>Bonjour</p>",
-            written_on=date(2026, 12, 1), sender=SENDER,
+            recipient=ADDRESS,
+            subject="Information",
+            body_html="<p>Bonjour</p>",
+            written_on=date(2026, 12, 1),
+            sender=SENDER,
         )
     )
 
@@ -129,9 +134,7 @@ def test_letter_goes_through_the_sending_path_to_a_pdf_ready_to_print(
 ):
     template = letter_template()
 
-    delivery = send(
-        template, jeanne, django_capture_on_commit_callbacks, context={"to_sign": True}
-    )
+    delivery = send(template, jeanne, django_capture_on_commit_callbacks, context={"to_sign": True})
 
     assert (delivery.channel, delivery.status) == ("letter", Delivery.Status.SENT)
     assert delivery.recipient == ADDRESS
@@ -147,7 +150,9 @@ def test_letter_goes_through_the_sending_path_to_a_pdf_ready_to_print(
     assert not list((Path(settings.MEDIA_ROOT) / "letters").glob(".*")), "no temporary file left"
 
 
-def test_a_letter_sent_again_rewrites_its_one_file(jeanne, settings, django_capture_on_commit_callbacks):
+def test_a_letter_sent_again_rewrites_its_one_file(
+    jeanne, settings, django_capture_on_commit_callbacks
+):
     from comptoir.messaging import dispatch
 
     delivery = send(letter_template(), jeanne, django_capture_on_commit_callbacks)

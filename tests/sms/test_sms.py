@@ -164,7 +164,9 @@ def test_stop_reply_withdraws_consent_and_later_marketing_sms_is_refused(
     # Leaving marketing does not cut the customer off from their order's messages.
     service = send(order_ready, jeanne, django_capture_on_commit_callbacks)
     assert service.status == Delivery.Status.SENT
-    assert [m["Body"] for m in fake_twilio.messages] == ["Bonjour Jeanne, votre commande est disponible."]
+    assert [m["Body"] for m in fake_twilio.messages] == [
+        "Bonjour Jeanne, votre commande est disponible."
+    ]
 
 
 def test_the_same_stop_webhook_twice_is_recorded_once(client, fake_twilio, jeanne):
@@ -289,7 +291,9 @@ def test_text_over_the_segment_limit_fails_without_reaching_twilio(
     assert fake_twilio.requests == []
 
 
-def test_twilio_4xx_fails_for_good(fake_twilio, jeanne, order_ready, django_capture_on_commit_callbacks):
+def test_twilio_4xx_fails_for_good(
+    fake_twilio, jeanne, order_ready, django_capture_on_commit_callbacks
+):
     fake_twilio.fail_next(400, 21408, "Permission to send an SMS has not been enabled")
 
     delivery = send(order_ready, jeanne, django_capture_on_commit_callbacks)

@@ -6,31 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('messaging', '0007_delivery_provider_id_and_tracking'),
+        ("messaging", "0007_delivery_provider_id_and_tracking"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Letter',
+            name="Letter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.CharField(max_length=200, verbose_name='file')),
-                ('pages', models.PositiveSmallIntegerField(verbose_name='pages')),
-                ('to_sign', models.BooleanField(default=False, verbose_name='to sign')),
-                ('rendered_at', models.DateTimeField(verbose_name='rendered at')),
-                ('printed_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='printed at')),
-                ('delivery', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='letter', to='messaging.delivery', verbose_name='delivery')),
-                ('printed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='printed by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.CharField(max_length=200, verbose_name="file")),
+                ("pages", models.PositiveSmallIntegerField(verbose_name="pages")),
+                ("to_sign", models.BooleanField(default=False, verbose_name="to sign")),
+                ("rendered_at", models.DateTimeField(verbose_name="rendered at")),
+                (
+                    "printed_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="printed at"
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="letter",
+                        to="messaging.delivery",
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "printed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="printed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'letter',
-                'verbose_name_plural': 'letters',
-                'ordering': ['rendered_at', 'pk'],
+                "verbose_name": "letter",
+                "verbose_name_plural": "letters",
+                "ordering": ["rendered_at", "pk"],
             },
         ),
     ]

@@ -6,51 +6,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0004_customer_postal_address'),
-        ('messaging', '0007_delivery_provider_id_and_tracking'),
+        ("customers", "0004_customer_postal_address"),
+        ("messaging", "0007_delivery_provider_id_and_tracking"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundSms',
+            name="InboundSms",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider_sid', models.CharField(max_length=64, unique=True, verbose_name='provider id')),
-                ('from_number', models.CharField(db_index=True, max_length=32, verbose_name='from')),
-                ('to_number', models.CharField(max_length=32, verbose_name='to')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('kind', models.CharField(choices=[('stop', 'Stop request'), ('message', 'Message')], max_length=16, verbose_name='kind')),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='received at')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_sms', to='customers.customer', verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider_sid",
+                    models.CharField(max_length=64, unique=True, verbose_name="provider id"),
+                ),
+                (
+                    "from_number",
+                    models.CharField(db_index=True, max_length=32, verbose_name="from"),
+                ),
+                ("to_number", models.CharField(max_length=32, verbose_name="to")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("stop", "Stop request"), ("message", "Message")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="received at"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_sms",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS received',
-                'verbose_name_plural': 'SMS received',
-                'ordering': ['-received_at', '-pk'],
+                "verbose_name": "SMS received",
+                "verbose_name_plural": "SMS received",
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SmsSend',
+            name="SmsSend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.CharField(max_length=32, verbose_name='to')),
-                ('encoding', models.CharField(max_length=8, verbose_name='encoding')),
-                ('segments', models.PositiveSmallIntegerField(verbose_name='segments')),
-                ('state', models.CharField(choices=[('requesting', 'Handed to the provider, no answer yet'), ('accepted', 'Accepted by the provider'), ('not_sent', 'Not sent')], max_length=16, verbose_name='state')),
-                ('provider_sid', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='provider id')),
-                ('provider_status', models.CharField(blank=True, max_length=32, verbose_name='provider status')),
-                ('error_code', models.CharField(blank=True, max_length=16, verbose_name='error code')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('delivery', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sms_send', to='messaging.delivery', verbose_name='delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.CharField(max_length=32, verbose_name="to")),
+                ("encoding", models.CharField(max_length=8, verbose_name="encoding")),
+                ("segments", models.PositiveSmallIntegerField(verbose_name="segments")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("requesting", "Handed to the provider, no answer yet"),
+                            ("accepted", "Accepted by the provider"),
+                            ("not_sent", "Not sent"),
+                        ],
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "provider_sid",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="provider id"
+                    ),
+                ),
+                (
+                    "provider_status",
+                    models.CharField(blank=True, max_length=32, verbose_name="provider status"),
+                ),
+                (
+                    "error_code",
+                    models.CharField(blank=True, max_length=16, verbose_name="error code"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "delivery",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sms_send",
+                        to="messaging.delivery",
+                        verbose_name="delivery",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS sent',
-                'verbose_name_plural': 'SMS sent',
+                "verbose_name": "SMS sent",
+                "verbose_name_plural": "SMS sent",
             },
         ),
     ]
