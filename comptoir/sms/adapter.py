@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from base64 import b64encode
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
 
@@ -125,7 +125,6 @@ def post_message(config: SmsConfig, to: str, text: str, send: SmsSend) -> dict[s
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         refuse_or_retry(send, error.code, read_error(error))
-        raise AssertionError("unreachable") from error
     except urllib.error.URLError as error:
         # The connection was never made (refused, unknown host, TLS): nothing left.
         mark_not_sent(send, "")
@@ -147,7 +146,7 @@ def read_error(error: urllib.error.HTTPError) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def refuse_or_retry(send: SmsSend, status: int, body: dict[str, Any]) -> None:
+def refuse_or_retry(send: SmsSend, status: int, body: dict[str, Any]) -> NoReturn:
     code = body.get("code")
     mark_not_sent(send, str(code or ""))
     described = f"Twilio {status} (error {code}): {body.get('message', '')}".strip()

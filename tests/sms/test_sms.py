@@ -244,6 +244,32 @@ def test_webhook_signed_for_another_url_is_refused(client, fake_twilio, jeanne):
     assert response.status_code == 403
 
 
+def test_status_callback_without_twilios_signature_changes_nothing(
+    client, fake_twilio, jeanne, order_ready, django_capture_on_commit_callbacks
+):
+    delivery = send(order_ready, jeanne, django_capture_on_commit_callbacks)
+    params = {"MessageSid": delivery.provider_message_id, "MessageStatus": "failed"}
+
+    response = post_webhook(client, fake_twilio, PUBLIC_STATUS, params, signature="Zm9v")
+
+    assert response.status_code == 403
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
+
+
+def test_a_number_that_is_not_a_mobile_fails_before_twilio(
+    fake_twilio, order_ready, django_capture_on_commit_callbacks
+):
+    customer = Customer.objects.create(first_name="Paul")
+    Identity.objects.create(customer=customer, kind=Identity.Kind.PHONE, value="12")
+
+    delivery = send(order_ready, customer, django_capture_on_commit_callbacks)
+
+    assert delivery.status == Delivery.Status.FAILED
+    assert "not a valid mobile number" in delivery.last_error
+    assert fake_twilio.requests == []
+
+
 def test_webhook_only_takes_posts(client, fake_twilio):
     assert client.get(reverse("sms:inbound")).status_code == 405
 
