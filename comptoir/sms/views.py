@@ -7,7 +7,7 @@ this path) and its parameters; anything else is refused with 403.
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -30,6 +30,8 @@ def check_twilio_signature(request: HttpRequest) -> None:
 @require_POST
 def inbound_sms(request: HttpRequest) -> HttpResponse:
     check_twilio_signature(request)
+    if not request.POST.get("MessageSid"):
+        return HttpResponseBadRequest("MessageSid is missing")
     inbound.receive_sms(
         provider_sid=request.POST.get("MessageSid", ""),
         from_number=request.POST.get("From", ""),

@@ -180,6 +180,23 @@ def test_the_same_stop_webhook_twice_is_recorded_once(client, fake_twilio, jeann
     assert jeanne.consent_records.filter(status=ConsentStatus.WITHDRAWN).count() == 1
 
 
+def test_stop_from_an_unknown_number_still_suppresses_it(client, fake_twilio):
+    params = inbound_params("ARRET", From="+33698765432")
+
+    assert post_webhook(client, fake_twilio, PUBLIC_INBOUND, params).status_code == 200
+
+    assert Suppression.objects.get(value="+33698765432").reason == Suppression.Reason.UNSUBSCRIBED
+    assert InboundSms.objects.get().customer is None
+
+
+def test_inbound_webhook_without_message_sid_is_a_bad_request(client, fake_twilio):
+    params = inbound_params("STOP")
+    del params["MessageSid"]
+
+    assert post_webhook(client, fake_twilio, PUBLIC_INBOUND, params).status_code == 400
+    assert not Suppression.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("body", "opt_out_type", "is_stop"),
     [
