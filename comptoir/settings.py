@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "comptoir.escalations",
     "comptoir.routing",
     "comptoir.insights",
+    "comptoir.sms",
+    "comptoir.letters",
 ]
 
 MIDDLEWARE = [
@@ -278,11 +280,29 @@ COMPTOIR_SURVEY_DELAY_MINUTES = env_int("COMPTOIR_SURVEY_DELAY_MINUTES", 60)
 COMPTOIR_SURVEY_INTERVAL_DAYS = env_int("COMPTOIR_SURVEY_INTERVAL_DAYS", 30)
 COMPTOIR_SURVEY_LINK_DAYS = env_int("COMPTOIR_SURVEY_LINK_DAYS", 30)
 
+# SMS through Twilio's Messages API (comptoir.sms): the account, its auth token (which also
+# signs Twilio's webhooks), the sender (an alphanumeric sender ID such as "COMPTOIR", or a
+# number in E.164), the API's base URL (tests point it at a local fake), and the most
+# segments one SMS may cost before it is refused.
+COMPTOIR_SMS_ACCOUNT_SID = os.environ.get("COMPTOIR_SMS_ACCOUNT_SID", "")
+COMPTOIR_SMS_AUTH_TOKEN = os.environ.get("COMPTOIR_SMS_AUTH_TOKEN", "")
+COMPTOIR_SMS_SENDER = os.environ.get("COMPTOIR_SMS_SENDER", "")
+COMPTOIR_SMS_API_URL = os.environ.get("COMPTOIR_SMS_API_URL", "https://api.twilio.com")
+COMPTOIR_SMS_MAX_SEGMENTS = env_int("COMPTOIR_SMS_MAX_SEGMENTS", 3)
+COMPTOIR_SMS_TIMEOUT_SECONDS = env_int("COMPTOIR_SMS_TIMEOUT_SECONDS", 15)
+
+# Postal letters (comptoir.letters): the sender block printed on every letter, and the town
+# of the "place and date" line ("Lyon, le 26 novembre 2026").
+COMPTOIR_COMPANY_POSTAL_ADDRESS = os.environ.get("COMPTOIR_COMPANY_POSTAL_ADDRESS", "")
+COMPTOIR_COMPANY_PHONE = os.environ.get("COMPTOIR_COMPANY_PHONE", "")
+COMPTOIR_COMPANY_CITY = os.environ.get("COMPTOIR_COMPANY_CITY", "Paris")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COMPTOIR_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint (letters) logs each rendering step at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

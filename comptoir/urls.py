@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("comptoir.messaging.urls")),
     path("", include("comptoir.routing.urls")),
     path("", include("comptoir.insights.urls")),
+    path("", include("comptoir.sms.urls")),
+    path("", include("comptoir.letters.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -18,6 +18,10 @@ may have arrived in between. The rules, in order:
    products, who was offered to object and has not); anything else needs an opt-in - marketing
    email to a prospect, marketing SMS always (stricter than the law, as the seeds ask), profiling.
 5. A marketing message about a topic the customer left unticked is refused.
+
+A postal letter follows its own rules (may_send_letter): no suppression list (an address
+does not bounce or complain), and marketing by post is opt-out in France - allowed unless
+the customer refused or withdrew it.
 """
 
 from dataclasses import dataclass
@@ -55,6 +59,10 @@ BLOCKS_EVERY_PURPOSE = {
 HASH_PREFIX = "hmac-sha256:"
 
 IDENTITY_KIND = {Channel.EMAIL: Identity.Kind.EMAIL, Channel.SMS: Identity.Kind.PHONE}
+
+# Why a letter may go when the ledger is silent. Only refusals are stored on a delivery, so
+# this reason is never saved and needs no choice of its own.
+NO_OBJECTION = "no_objection"
 
 
 class Reason(models.TextChoices):
@@ -97,6 +105,8 @@ def may_send(
     the customer has on the channel is considered, and one that is not suppressed is enough.
     """
     at = at or timezone.now()
+    if channel == Channel.LETTER:
+        return may_send_letter(customer, purpose, at, recipient=recipient, topic=topic)
     if purpose != Purpose.PROFILING:
         blocked = suppression_reason(customer, purpose, channel, at, recipient)
         if blocked:
@@ -117,6 +127,30 @@ def may_send(
     if purpose == Purpose.MARKETING and topic and not wants_topic(customer, topic):
         return Decision(False, Reason.TOPIC_NOT_CHOSEN)
     return decision
+
+
+def may_send_letter(
+    customer: Customer,
+    purpose: str,
+    at: datetime,
+    *,
+    recipient: str | None = None,
+    topic: str | None = None,
+) -> Decision:
+    """Say whether a postal letter of this purpose may go to the customer at `at`."""
+    address = customer.postal_address if recipient is None else recipient
+    if not address.strip():
+        return Decision(False, Reason.NO_ADDRESS)
+    if purpose == Purpose.SERVICE:
+        return Decision(True, Reason.SERVICE)
+    latest = effective_record(customer, purpose, Channel.LETTER, at)
+    if latest is not None and latest.status != ConsentStatus.GRANTED:
+        return Decision(False, Reason(latest.status))
+    if latest is None and purpose != Purpose.MARKETING:
+        return Decision(False, Reason.NO_OPT_IN)  # profiling needs an opt-in everywhere
+    if purpose == Purpose.MARKETING and topic and not wants_topic(customer, topic):
+        return Decision(False, Reason.TOPIC_NOT_CHOSEN)
+    return Decision(True, Reason.GRANTED if latest is not None else NO_OBJECTION)
 
 
 def is_soft_opt_in(customer: Customer, purpose: str, channel: str, at: datetime) -> bool:

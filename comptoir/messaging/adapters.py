@@ -22,4 +22,12 @@ def adapter_for(channel: str) -> ChannelAdapter:
         from comptoir.mail import outbound
 
         return outbound.EmailAdapter()
+    if channel == "sms":
+        from comptoir.sms.adapter import SmsAdapter
+
+        return SmsAdapter()
+    if channel == "letter":
+        from comptoir.letters.adapter import LetterAdapter
+
+        return LetterAdapter()
     raise PermanentSendError(f"no adapter for channel {channel!r}")

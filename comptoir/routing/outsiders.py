@@ -90,6 +90,13 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "messaging:version_restore": Access.FORBIDDEN,
     "messaging:deliveries": Access.FORBIDDEN,
     "messaging:send_to_customer": Access.FORBIDDEN,
+    # Letters to print carry customers' postal addresses and documents to sign: admins only.
+    "letters:list": Access.FORBIDDEN,
+    "letters:download": Access.FORBIDDEN,
+    "letters:printed": Access.FORBIDDEN,
+    # Twilio's webhooks: no session, they answer only to Twilio's signature.
+    "sms:inbound": Access.PUBLIC,
+    "sms:status": Access.PUBLIC,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,

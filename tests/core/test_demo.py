@@ -32,7 +32,7 @@ def test_demo_fills_every_status_through_the_real_inbound_path(db, mailoutbox):
     assert Delivery.objects.filter(
         template__slug="live-session-invitation", refusal_reason="no_opt_in"
     ).exists()
-    assert MessageTemplate.objects.filter(live_version__isnull=False).count() == 21
+    assert MessageTemplate.objects.filter(live_version__isnull=False).count() == 22
 
 
 def test_loading_the_demo_twice_duplicates_nothing(db):

@@ -215,4 +215,4 @@ def test_the_template_list_costs_the_same_for_the_whole_catalogue(
     with django_assert_max_num_queries(6):
         response = client.get(reverse("messaging:templates"))
 
-    assert response.content.decode().count("/preview/") == 21
+    assert response.content.decode().count("/preview/") == 22
