@@ -1,10 +1,10 @@
-"""Reads of message templates and blocks."""
+"""Reads of message templates and blocks, and of deliveries."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from comptoir.customers.models import Customer
-from comptoir.messaging.models import MessageTemplate, MessageTemplateVersion
+from comptoir.messaging.models import Delivery, MessageTemplate, MessageTemplateVersion
 
 
 def list_templates() -> QuerySet[MessageTemplate]:
@@ -32,3 +32,8 @@ def find_preview_customer(customer_id: int | None) -> Customer | None:
         .filter(pk=customer_id)
         .first()
     )
+
+
+def find_delivery_recipient(delivery_id: int) -> str | None:
+    """Return the address a delivery went to, or None for an unknown delivery."""
+    return Delivery.objects.filter(pk=delivery_id).values_list("recipient", flat=True).first()
