@@ -75,6 +75,7 @@ def raw_event_type(event: AnymailTrackingEvent) -> object:
 def event_key(esp_name: str, event: AnymailTrackingEvent) -> str:
     """Names the event for good: the provider's event id, else its message, type, recipient
     and time (a provider posting the same event again sends the same values)."""
+    esp_name = esp_name.lower()
     if event.event_id:
         return f"{esp_name}:{event.event_id}"
     at = event.timestamp.isoformat() if event.timestamp else ""
