@@ -9,7 +9,6 @@ Two ways out, chosen by COMPTOIR_EMAIL_BACKEND:
   the delivery by the id it gave the send (provider_message_id).
 """
 
-import re
 import smtplib
 
 from django.conf import settings
@@ -17,15 +16,13 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connectio
 
 from comptoir.mail import verp
 from comptoir.mail.dkim_signing import configured_key
+from comptoir.mail.mime import email_bytes
 from comptoir.mail.smtp_session import current_session
 from comptoir.messaging.adapters import PermanentSendError, UnconfirmedSendError
 from comptoir.messaging.models import Delivery
 from comptoir.messaging.outgoing import Outgoing
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-# Written by us straight into the bytes (see header_lines), never by the email package.
-UNFOLDED_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
-BRACKETED = re.compile(r"<[^<>]*>")
 
 
 def build_email(delivery: Delivery, outgoing: Outgoing) -> EmailMessage:
@@ -58,26 +55,19 @@ def feedback_id(delivery: Delivery) -> str:
 
 
 def message_bytes(delivery: Delivery, outgoing: Outgoing) -> bytes:
-    """The bytes that leave: the email, its List-Unsubscribe headers, signed if DKIM is on."""
-    email = build_email(delivery, outgoing)
-    for name in UNFOLDED_HEADERS:
-        email.extra_headers.pop(name, None)
-    raw = header_lines(outgoing.headers) + email.message().as_bytes(linesep="\r\n")
+    """The bytes that leave over SMTP, DKIM-signed when a key is configured."""
+    headers = [
+        ("From", outgoing.from_header),
+        ("To", delivery.recipient),
+        ("Reply-To", outgoing.reply_to),
+        ("Subject", outgoing.subject),
+        ("Message-ID", f"<{outgoing.message_id}>"),
+        ("Feedback-ID", feedback_id(delivery)),
+        *outgoing.headers.items(),
+    ]
+    raw = email_bytes(headers, text=outgoing.text, html=outgoing.html)
     key = configured_key()
     return key.sign(raw) if key else raw
-
-
-def header_lines(headers: dict[str, str]) -> bytes:
-    """List-Unsubscribe written by hand: the email package folds long headers wherever it
-    finds room, inside a <URL> too, and Gmail then ignores the header. Here a fold may only
-    come between two <…> items (RFC 2369 allows it), each URL whole on its line."""
-    lines = []
-    if headers.get("List-Unsubscribe"):
-        items = BRACKETED.findall(headers["List-Unsubscribe"])
-        lines.append("List-Unsubscribe: " + ",\r\n ".join(items))
-    if headers.get("List-Unsubscribe-Post"):
-        lines.append(f"List-Unsubscribe-Post: {headers['List-Unsubscribe-Post']}")
-    return "".join(line + "\r\n" for line in lines).encode("ascii")
 
 
 class EmailAdapter:
