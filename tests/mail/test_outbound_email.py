@@ -25,7 +25,6 @@ from comptoir.messaging.models import Delivery, MessageTemplate
 from comptoir.messaging.outgoing import outgoing_for
 from comptoir.messaging.services import save_message_template
 from tests.conftest import make_email
-from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +139,9 @@ def test_the_received_message_carries_a_dkim_signature_that_verifies(
     assert received.raw.startswith(b"DKIM-Signature:")
     assert dkim.verify(received.raw, dnsfunc=dns_with(dkim_on))
     signed = received.message["DKIM-Signature"]
-    tags = dict(t.strip().split("=", 1) for t in str(signed).replace("\r\n", "").split(";") if "=" in t)
+    tags = dict(
+        t.strip().split("=", 1) for t in str(signed).replace("\r\n", "").split(";") if "=" in t
+    )
     assert tags["d"] == "shop.example" and tags["s"] == "s2026"
     signed_headers = {h.strip().lower() for h in tags["h"].replace(" ", "").split(":")}
     # RFC 8058: one-click unsubscribe counts only when the signature covers both headers.
@@ -166,9 +167,7 @@ def test_a_long_list_unsubscribe_url_is_never_folded_inside_its_brackets(
     raw = smtp_sink.received[0].raw
     expected_url = one_click_url(customer)
     assert len(expected_url) > 78  # a line any folding library would break
-    match = re.search(
-        rb"(?im)^List-Unsubscribe:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head_of(raw)
-    )
+    match = re.search(rb"(?im)^List-Unsubscribe:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head_of(raw))
     assert match, "List-Unsubscribe missing"
     folded_value = match.group(1).decode()
     items = re.findall(r"<[^>]*>", folded_value, flags=re.DOTALL)
@@ -224,9 +223,7 @@ def test_many_sends_share_one_smtp_connection(replies, smtp_sink):
     assert len({received.peer for received in smtp_sink.received}) == 1
 
 
-def test_a_connection_the_server_closed_is_reopened_and_the_message_sent_once(
-    replies, smtp_sink
-):
+def test_a_connection_the_server_closed_is_reopened_and_the_message_sent_once(replies, smtp_sink):
     dispatch.send_delivery(replies[0].pk)
     # The server restarts: the connection kept open is now dead.
     smtp_sink.restart()
@@ -296,3 +293,20 @@ def test_dkim_without_a_key_is_a_configuration_error(settings):
     settings.COMPTOIR_DKIM_SELECTOR = "s2026"
     with pytest.raises(ImproperlyConfigured):
         dkim_signing.configured_key()
+
+
+def test_french_subject_names_and_text_read_back_whole(customer, smtp_sink, settings):
+    settings.COMPTOIR_SUPPORT_NAME = "Service client — Comptoir Lyon"
+    delivery = templated_delivery(customer, "transactional", "order-confirmation")
+    delivery.template.live_version.subject = "Votre commande n° 12345 est expédiée, à très vite !"
+    delivery.template.live_version.save()
+    send(delivery)
+
+    message = smtp_sink.received[0].message
+    assert message["Subject"] == "Votre commande n° 12345 est expédiée, à très vite !"
+    assert message["From"].addresses[0].display_name == "Service client — Comptoir Lyon"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Bonjour" in text and "https://www.example.com/" in html
+    assert all(len(line) <= 998 for line in smtp_sink.received[0].raw.split(b"\r\n"))

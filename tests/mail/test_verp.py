@@ -21,7 +21,6 @@ from comptoir.messaging.models import Bounce, Delivery, MessageTemplate
 from comptoir.messaging.outgoing import outgoing_for
 from comptoir.messaging.services import save_message_template
 from tests.conftest import make_email
-from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,12 +82,12 @@ def sent_delivery(smtp_sink) -> Delivery:
     return delivery
 
 
-def test_a_dsn_to_the_bounce_address_names_its_delivery_without_our_message_id(sent_delivery, smtp_sink):
+def test_a_dsn_to_the_bounce_address_names_its_delivery_without_our_message_id(
+    sent_delivery, smtp_sink
+):
     bounce_address = smtp_sink.received[0].envelope_from
     raw = bare_dsn(to=bounce_address, final_recipient="jeanne@forward.example")
-    received = receive_raw_email(
-        raw, source="smtp", envelope_from="", envelope_to=[bounce_address]
-    )
+    received = receive_raw_email(raw, source="smtp", envelope_from="", envelope_to=[bounce_address])
 
     assert process_inbound_email(received.inbound.pk) is None  # no message
 

@@ -16,7 +16,6 @@ from comptoir.customers.models import Customer, Identity
 from comptoir.messaging import dispatch
 from comptoir.messaging.models import Bounce, Delivery, MessageTemplate
 from comptoir.messaging.services import save_message_template
-from tests.routing.conftest import outsider, outsourced_team  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +32,9 @@ class FakeBrevoApi(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server API)
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        FakeBrevoApi.received.append({"path": self.path, "key": self.headers["api-key"], **json.loads(body)})
+        FakeBrevoApi.received.append(
+            {"path": self.path, "key": self.headers["api-key"], **json.loads(body)}
+        )
         answer = json.dumps({"messageId": BREVO_MESSAGE_ID}).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
@@ -115,7 +116,9 @@ def test_a_send_through_the_provider_keeps_the_id_its_webhooks_name(sent_through
 def test_a_hard_bounce_webhook_suppresses_the_address_and_marks_the_delivery(
     live_server, sent_through_brevo
 ):
-    payload = brevo_event("hard_bounce", reason="550 5.1.1 <jeanne.martin@example.fr>: user unknown")
+    payload = brevo_event(
+        "hard_bounce", reason="550 5.1.1 <jeanne.martin@example.fr>: user unknown"
+    )
     assert post(live_server, payload).status_code == 200
     assert post(live_server, payload).status_code == 200  # Brevo retries: recorded once
 
