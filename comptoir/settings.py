@@ -262,6 +262,22 @@ COMPTOIR_SLA_DEFAULT_ANSWERS_PER_HOUR = env_int("COMPTOIR_SLA_DEFAULT_ANSWERS_PE
 # Outbound retry policy: attempt n waits base * 2**(n-1) seconds, up to max attempts.
 COMPTOIR_SEND_MAX_ATTEMPTS = env_int("COMPTOIR_SEND_MAX_ATTEMPTS", 6)
 COMPTOIR_SEND_RETRY_BASE_SECONDS = env_int("COMPTOIR_SEND_RETRY_BASE_SECONDS", 60)
+# A delivery still "sending" this long after it was claimed belongs to a worker that died
+# mid-send: it is marked unconfirmed for a person to decide, never resent by itself.
+COMPTOIR_SEND_STALE_SECONDS = env_int("COMPTOIR_SEND_STALE_SECONDS", 600)
+# Sends per destination domain, shared by every worker through the cache (Redis when
+# COMPTOIR_REDIS_URL is set): "gmail.com=20/s,orange.fr=600/m"; "*" is every other domain.
+COMPTOIR_DOMAIN_RATES = os.environ.get("COMPTOIR_DOMAIN_RATES", "")
+# Where the reports of undeliverable mail go: each send's envelope sender is this mailbox
+# with a tag naming the delivery (VERP); empty means the support address.
+COMPTOIR_BOUNCE_ADDRESS = os.environ.get("COMPTOIR_BOUNCE_ADDRESS", "")
+# DKIM signing of the mail Comptoir sends over SMTP (a provider signs its own).
+COMPTOIR_DKIM_DOMAIN = os.environ.get("COMPTOIR_DKIM_DOMAIN", "")
+COMPTOIR_DKIM_SELECTOR = os.environ.get("COMPTOIR_DKIM_SELECTOR", "")
+COMPTOIR_DKIM_PRIVATE_KEY = os.environ.get("COMPTOIR_DKIM_PRIVATE_KEY", "")
+COMPTOIR_DKIM_PRIVATE_KEY_FILE = os.environ.get("COMPTOIR_DKIM_PRIVATE_KEY_FILE", "")
+# The last field of the Feedback-ID header (Gmail's feedback loop): names the sender.
+COMPTOIR_FEEDBACK_SENDER_ID = os.environ.get("COMPTOIR_FEEDBACK_SENDER_ID", "comptoir")
 # The key of the hashes that keep an erased person's addresses on the suppression list;
 # changing it forgets those entries (see docs/privacy.md).
 COMPTOIR_SUPPRESSION_HASH_KEY = os.environ.get("COMPTOIR_SUPPRESSION_HASH_KEY") or SECRET_KEY

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from comptoir.api import api
+from comptoir.messaging.provider_webhooks import tracking_url_patterns
 
 urlpatterns = [
     path("", include("comptoir.conversations.urls")),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("", include("comptoir.insights.urls")),
     path("", include("comptoir.sms.urls")),
     path("", include("comptoir.letters.urls")),
+    # Providers' bounce, complaint and delivery reports (django-anymail), when they send.
+    path("webhooks/anymail/", include((tracking_url_patterns(), "anymail"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

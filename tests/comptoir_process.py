@@ -64,6 +64,8 @@ def drop_postgres_database(admin: str, name: str) -> None:
 @pytest.fixture
 def comptoir_processes(tmp_path) -> Iterator[ComptoirProcesses]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    # The children run the code under test, whichever checkout the console script points to.
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     env["COMPTOIR_DATA_DIR"] = str(tmp_path / "data")
     env["COMPTOIR_SECRET_KEY"] = "test-only-secret-key-for-child-processes"
     env["COMPTOIR_SUPPORT_ADDRESS"] = "support@shop.example"

@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on a loopback port that keeps what it receives.
 
 It can be told to answer the next N messages with a given failure (e.g. 451), to test
-retries against a server that really says no.
+retries against a server that really says no, or to keep a message and drop the connection
+without answering ("DROP"), as a server does when it crashes after queueing it.
 """
 
 import email
@@ -21,6 +22,8 @@ class ReceivedEmail:
     envelope_from: str
     envelope_to: list[str]
     raw: bytes
+    # The client's (host, port): one port for many messages means one connection.
+    peer: tuple = ()
 
     @property
     def message(self) -> EmailMessage:
@@ -34,6 +37,14 @@ class SmtpSink:
     received: list[ReceivedEmail] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The aiosmtpd controller serving it (see restart()).
+    controller: Controller | None = None
+
+    def restart(self) -> None:
+        """Stop the server and start a new one on the same port: open connections die."""
+        self.controller.stop()
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.controller.start()
 
     def fail_next(self, count: int, answer: str = "451 4.3.0 Try again later") -> None:
         with self.lock:
@@ -41,12 +52,20 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
         with self.lock:
-            if self.failures:
-                return self.failures.pop(0)
-            self.received.append(
-                ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-            )
-        return "250 2.0.0 Ok"
+            answer = self.failures.pop(0) if self.failures else "250 2.0.0 Ok"
+            if answer.startswith(("250", "DROP")):
+                self.received.append(
+                    ReceivedEmail(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.original_content,
+                        tuple(session.peer or ()),
+                    )
+                )
+        if answer == "DROP":
+            server.transport.close()
+            return "421 4.3.0 Connection dropped"  # never reaches the client
+        return answer
 
 
 def free_port() -> int:
@@ -59,7 +78,7 @@ def free_port() -> int:
 def smtp_sink(settings) -> Iterator[SmtpSink]:
     """Start a real SMTP server and point Django's SMTP backend at it."""
     sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller = sink.controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = sink.host
@@ -69,4 +88,4 @@ def smtp_sink(settings) -> Iterator[SmtpSink]:
     try:
         yield sink
     finally:
-        controller.stop()
+        sink.controller.stop()

@@ -24,7 +24,8 @@ class AddressToken:
     support+c42-<signature>@shop.example. A forged or altered tag names nothing.
 
     One letter per kind of object: `c` a conversation (a customer's answer), `f` a forward
-    request (comptoir.escalations: an internal service's answer).
+    request (comptoir.escalations: an internal service's answer), `d` a delivery (the bounce
+    address of one send, comptoir.mail.verp).
     """
 
     letter: str
@@ -40,8 +41,9 @@ class AddressToken:
         digest = salted_hmac(self.salt, str(object_id), algorithm="sha256").hexdigest()
         return digest[:10]
 
-    def address(self, object_id: int) -> str:
-        local, _, domain = settings.COMPTOIR_SUPPORT_ADDRESS.partition("@")
+    def address(self, object_id: int, mailbox: str = "") -> str:
+        """Return the tagged address, on `mailbox` (the support address by default)."""
+        local, _, domain = (mailbox or settings.COMPTOIR_SUPPORT_ADDRESS).partition("@")
         return f"{local}+{self.letter}{object_id}-{self.signature(object_id)}@{domain}"
 
     def find_id(self, addresses: Iterable[str]) -> int | None:

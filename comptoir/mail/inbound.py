@@ -25,7 +25,7 @@ from comptoir.conversations.reply_threading import ConversationLookup, Threading
 from comptoir.customers import services as customers
 from comptoir.customers.identities import InvalidIdentity, normalise_email
 from comptoir.escalations import services as escalations
-from comptoir.mail import acknowledgement
+from comptoir.mail import acknowledgement, verp
 from comptoir.mail.attachments import sniff_content_type
 from comptoir.mail.models import InboundEmail
 from comptoir.mail.parsing import ParsedEmail, message_id_of, parse_email
@@ -98,7 +98,8 @@ def process_inbound_email(
     try:
         with transaction.atomic():
             if not claim_for_processing(inbound):
-                return Message.objects.get(raw_email=inbound)
+                # None for a report of undelivered mail, which is no message.
+                return Message.objects.filter(raw_email=inbound).first()
             return store_parsed_emails([(inbound, parsed)], acknowledge=acknowledge)[0]
     except Exception as error:
         logger.exception("inbound email %s could not be stored", inbound_id)
@@ -121,12 +122,19 @@ def claim_for_processing(inbound: InboundEmail) -> bool:
 
 def store_parsed_emails(
     emails: list[tuple[InboundEmail, ParsedEmail]], *, acknowledge: bool
-) -> list[Message]:
-    """Store parsed emails, in the caller's transaction; one message each.
+) -> list[Message | None]:
+    """Store parsed emails, in the caller's transaction; one message each, or None.
 
-    An internal service's answer to a forward goes to its conversation as an internal
-    message (comptoir.escalations); every other email is a customer's.
+    A report of undelivered mail or a complaint about one of our sends is recorded as a
+    bounce, not as a message: None (the raw email stays, processed). An internal service's
+    answer to a forward goes to its conversation as an internal message
+    (comptoir.escalations); every other email is a customer's.
     """
+    returned = [record_returned_mail(inbound, parsed) for inbound, parsed in emails]
+    if any(returned):
+        rest = [email for email, is_report in zip(emails, returned) if not is_report]
+        stored = iter(store_parsed_emails(rest, acknowledge=acknowledge) if rest else [])
+        return [None if is_report else next(stored) for is_report in returned]
     answers = escalations.store_forward_answers(emails)
     if not any(answers):
         return store_customer_emails(emails, acknowledge=acknowledge)
@@ -186,34 +194,42 @@ def store_customer_emails(
     opened = {id(conversation) for conversation in new_conversations}
     for message, (inbound, parsed) in zip(messages, emails):
         store_attachments(message, parsed)
-        note_returned_mail(inbound, parsed)
         if acknowledge and id(message.conversation) in opened:
             opened.discard(id(message.conversation))  # one acknowledgement per conversation
             acknowledgement.acknowledge_new_conversation(message=message, parsed=parsed)
     return messages
 
 
-def note_returned_mail(inbound: InboundEmail, parsed: ParsedEmail) -> None:
-    """A bounce or complaint about one of our sends: record it (the suppression list follows)
-    and flag the conversation whose message did not arrive, so an agent tries another way.
+def record_returned_mail(inbound: InboundEmail, parsed: ParsedEmail) -> bool:
+    """A bounce or complaint about one of our sends: record it (the suppression list follows),
+    flag the conversation whose reply did not arrive, so an agent tries another way; say
+    whether it was one (then it opens no conversation: nobody is to answer a mail server).
 
-    Only automated mail is examined: reports come from mail servers, never from a person.
+    Only automated mail, or mail to a bounce address, is examined: reports come from mail
+    servers, never from a person.
     """
     # The head only: copying every customer's whole email to look for a report is waste.
     head = bytes(inbound.raw[:16384]).lower()
-    if not (parsed.auto_submitted or b"multipart/report" in head):
-        return
-    report = classify_message(bytes(inbound.raw))
+    to_bounce_address = verp.delivery_id_from_addresses([*inbound.envelope_to, *parsed.to])
+    if not (parsed.auto_submitted or b"multipart/report" in head or to_bounce_address):
+        return False
+    raw = bytes(inbound.raw)
+    report = classify_message(raw)
     if not (report.is_bounce or report.kind == BounceKind.COMPLAINT):
-        return
-    returned = messaging.record_returned_mail(report=report, inbound=inbound)
-    if returned.delivery is not None and report.is_bounce:
+        return False
+    delivery_id = to_bounce_address or verp.delivery_id_from_email(raw, inbound.envelope_to)
+    returned = messaging.record_returned_mail(
+        report=report, inbound=inbound, delivery_id=delivery_id
+    )
+    delivery = returned.delivery
+    if delivery is not None and delivery.message_id is not None and report.is_bounce:
         bounce = returned.bounces[0] if returned.bounces else None
         conversations.flag_conversation(
-            conversation=returned.delivery.message.conversation,
-            reason=f"Email not delivered to {returned.delivery.recipient}: {report.kind} bounce"
+            conversation=delivery.message.conversation,
+            reason=f"Email not delivered to {delivery.recipient}: {report.kind} bounce"
             + (f" {bounce.status}" if bounce and bounce.status else ""),
         )
+    return True
 
 
 def save_touched_conversations(touched: Iterable[Conversation], now: datetime) -> None:

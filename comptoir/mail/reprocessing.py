@@ -65,9 +65,10 @@ def retry_failed_inbound_email(inbound_id: int, *, agent: Agent | None) -> bool:
             Message.objects.filter(raw_email_id=inbound_id).update(raw_email=None)
             message = process_inbound_email(inbound_id)
             inbound = InboundEmail.objects.get(pk=inbound_id)
-            if inbound.status != Status.PROCESSED or message is None:
+            # No message and processed: a bounce report, recorded as such.
+            if inbound.status != Status.PROCESSED:
                 raise StillFailing(inbound.error)
-            if placeholder is not None and agent is not None:
+            if placeholder is not None and agent is not None and message is not None:
                 conversations.add_note(
                     conversation=placeholder.conversation,
                     agent=agent,

@@ -12,6 +12,11 @@ class PermanentSendError(Exception):
     """The provider refused for good (unknown recipient, rejected content): do not retry."""
 
 
+class UnconfirmedSendError(Exception):
+    """The message may have reached the provider, which never said whether it took it (the
+    connection broke after the message went out): a retry could send it twice, so none."""
+
+
 class ChannelAdapter(Protocol):
     def send(self, delivery: Delivery, outgoing: "Outgoing") -> None:
         """Hand the delivery to the provider; raise PermanentSendError or any other error."""

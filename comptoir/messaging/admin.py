@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from comptoir.messaging.forms import MessageBlockForm, MessageTemplateForm
 from comptoir.messaging.models import (
@@ -12,7 +13,11 @@ from comptoir.messaging.models import (
     MessageTemplateVersion,
     ToneCharter,
 )
-from comptoir.messaging.services import save_message_template
+from comptoir.messaging.services import (
+    mark_unconfirmed_deliveries_sent,
+    resend_unconfirmed_deliveries,
+    save_message_template,
+)
 
 
 @admin.register(Delivery)
@@ -29,9 +34,21 @@ class DeliveryAdmin(admin.ModelAdmin):
         "sent_at",
     )
     list_filter = ("status", "channel", "purpose", "refusal_reason")
-    search_fields = ("recipient",)
+    search_fields = ("recipient", "provider_message_id")
     raw_id_fields = ("message",)
     readonly_fields = ("created_at",)
+    actions = ("resend_unconfirmed", "mark_unconfirmed_sent")
+
+    @admin.action(description=_("Resend the unconfirmed deliveries (they did not leave)"))
+    def resend_unconfirmed(self, request: HttpRequest, queryset: Any) -> None:
+        count = resend_unconfirmed_deliveries(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)s deliveries queued again.") % {"count": count})
+
+    @admin.action(description=_("Mark the unconfirmed deliveries as sent (they did leave)"))
+    def mark_unconfirmed_sent(self, request: HttpRequest, queryset: Any) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = mark_unconfirmed_deliveries_sent(delivery_ids=ids)
+        self.message_user(request, _("%(count)s deliveries marked as sent.") % {"count": count})
 
 
 @admin.register(Bounce)

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class MessagingConfig(AppConfig):
     name = "comptoir.messaging"
     label = "messaging"
+
+    def ready(self) -> None:
+        from anymail.signals import tracking
+
+        from comptoir.messaging.provider_webhooks import on_tracking_event
+
+        # django-anymail reports providers' events only through this signal.
+        tracking.connect(on_tracking_event, dispatch_uid="comptoir.messaging.provider_bounces")

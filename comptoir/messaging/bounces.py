@@ -13,7 +13,7 @@ mailbox, a spam filter, a block, a delay — is soft: repeated soft bounces supp
 
 import email
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses
@@ -56,6 +56,15 @@ class BounceReport:
     @property
     def recipients(self) -> list[str]:
         return [f.address for f in self.failures] or list(self.complainants)
+
+    def sent_to(self, recipient: str) -> "BounceReport":
+        """The report about a send known to have gone to `recipient` (its bounce address named
+        it): that is the address that failed, whatever other one the report quotes (the
+        address a mailbox forwarded to) or none."""
+        if not self.is_bounce or not self.failures:
+            return self
+        first = self.failures[0]
+        return replace(self, failures=[replace(first, address=recipient.lower())])
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -1,8 +1,12 @@
 """The one place where a channel adapter's send() is called.
 
 The database row is the truth: a delivery is claimed with a conditional UPDATE (queued ->
-sending) so two workers never send it both, and it is marked sent as soon as the adapter
-returns. Failures the adapter calls temporary are retried with exponential backoff.
+sending), committed before the message leaves, so two workers never send it both, and it is
+marked sent as soon as the adapter returns. Failures where the provider said no or was never
+reached are retried with exponential backoff. A send whose fate is unknown — the worker died
+while the delivery was "sending", or the connection broke after the message went out — is
+marked unconfirmed and never resent by itself: a customer must not get a message twice, so
+a person decides (the admin's "resend" and "mark as sent").
 """
 
 import logging
@@ -13,17 +17,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from comptoir.consents.rules import may_send
-from comptoir.messaging.adapters import PermanentSendError, adapter_for
+from comptoir.messaging import throttling
+from comptoir.messaging.adapters import PermanentSendError, UnconfirmedSendError, adapter_for
 from comptoir.messaging.gate import blocking_findings
 from comptoir.messaging.models import Delivery, SendReason
 from comptoir.messaging.outgoing import outgoing_for
 from comptoir.messaging.rendering import TemplateError
 
 logger = logging.getLogger(__name__)
-
-# A delivery still "sending" after this long belongs to a worker that died mid-send.
-STALE_SENDING_AFTER = timedelta(minutes=10)
-
 
 def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=settings.COMPTOIR_SEND_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
@@ -57,6 +58,9 @@ def send_delivery(delivery_id: int) -> str:
     decision = may_send(customer, delivery.purpose, delivery.channel, recipient=delivery.recipient)
     if not decision.allowed:
         return refuse(delivery, decision.reason)
+    delay = throttling.delay_before_sending(delivery.channel, delivery.recipient)
+    if delay:
+        return put_back(delivery, delay)
     if delivery.template_version_id is not None and blocking_findings(
         delivery.template_version_id, delivery.channel
     ):
@@ -72,6 +76,10 @@ def send_delivery(delivery_id: int) -> str:
     except PermanentSendError as error:
         logger.warning("delivery %s failed for good: %s", delivery_id, error)
         delivery.status = Delivery.Status.FAILED
+        delivery.last_error = str(error)
+    except UnconfirmedSendError as error:
+        logger.error("delivery %s may or may not have left: %s", delivery_id, error)
+        delivery.status = Delivery.Status.UNCONFIRMED
         delivery.last_error = str(error)
     except Exception as error:  # Anything else (network, 4xx) may pass on a later try.
         logger.warning("delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, error)
@@ -97,21 +105,43 @@ def refuse(delivery: Delivery, reason: str) -> str:
     return delivery.status
 
 
-def requeue_stale_deliveries() -> int:
-    """Put back deliveries whose worker died mid-send.
-
-    The retry carries the same Message-ID, so in the rare case where the first attempt did
-    reach the server before the crash, mail clients show the two copies as one message.
-    """
-    cutoff = timezone.now() - STALE_SENDING_AFTER
-    return Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).update(
-        status=Delivery.Status.QUEUED, next_attempt_at=None
+def put_back(delivery: Delivery, delay: float) -> str:
+    """Queue a delivery its domain's rate holds back for later, the attempt not counted."""
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
+    return Delivery.Status.QUEUED
+
+
+def stale_sending_after() -> timedelta:
+    return timedelta(seconds=settings.COMPTOIR_SEND_STALE_SECONDS)
+
+
+def settle_stale_deliveries() -> int:
+    """Mark unconfirmed the deliveries whose worker died mid-send; return how many.
+
+    Not resent: the worker may have died after the server took the message (the server
+    queues it before it answers, and the answer is what got lost), and a resend would then
+    reach the customer twice. A person checks and decides.
+    """
+    cutoff = timezone.now() - stale_sending_after()
+    settled = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=cutoff
+    ).update(
+        status=Delivery.Status.UNCONFIRMED,
+        last_error="The worker stopped while sending: the message may have left. "
+        "Check with the recipient or the mail server's log, then resend or mark as sent.",
+    )
+    if settled:
+        logger.error("%s deliveries left sending by a stopped worker marked unconfirmed", settled)
+    return settled
 
 
 def send_due_deliveries(limit: int = 500) -> int:
     """Send every queued delivery whose time has come; return how many were tried."""
-    requeue_stale_deliveries()
+    settle_stale_deliveries()
     now = timezone.now()
     due = list(
         Delivery.objects.filter(status=Delivery.Status.QUEUED)

@@ -33,6 +33,10 @@ class Delivery(models.Model):
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The provider may or may not have taken it (a worker died mid-send, the connection
+        # broke after the message data went out): never resent by itself, lest the customer
+        # get it twice; a person decides (admin actions "resend" and "mark as sent").
+        UNCONFIRMED = "unconfirmed", _("Sent? Unconfirmed")
         FAILED = "failed", _("Failed")
         # The consent rules or the suppression list stopped it; it is never sent.
         REFUSED = "refused", _("Refused")
@@ -176,6 +180,9 @@ class Bounce(models.Model):
         related_name="bounces",
         verbose_name=_("report"),
     )
+    # For a provider's webhook event: provider, message and event, so a webhook the provider
+    # posts twice records one bounce (a DSN is deduplicated by its inbound_email).
+    provider_event = models.CharField(_("provider event"), max_length=300, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -186,7 +193,12 @@ class Bounce(models.Model):
             # A report processed twice records its bounces once.
             models.UniqueConstraint(
                 fields=["inbound_email", "address", "kind"], name="bounce_once_per_report"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["provider_event"],
+                condition=~models.Q(provider_event=""),
+                name="bounce_once_per_provider_event",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -55,3 +55,8 @@ def list_deliveries(
 def list_sendable_templates() -> QuerySet[MessageTemplate]:
     """Return the templates an agent may send to a customer: those with a live version."""
     return MessageTemplate.objects.filter(live_version__isnull=False).order_by("name")
+
+
+def find_delivery_recipient(delivery_id: int) -> str | None:
+    """Return the address a delivery went to, or None for an unknown delivery."""
+    return Delivery.objects.filter(pk=delivery_id).values_list("recipient", flat=True).first()

@@ -2,6 +2,7 @@
 saving message templates and blocks. Sending itself happens in messaging.dispatch only."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr
@@ -10,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils import timezone
 
 from comptoir.agents.models import Agent
 from comptoir.consents import services as consents
@@ -60,6 +62,25 @@ def queue_delivery(
     return delivery
 
 
+def resend_unconfirmed_deliveries(*, delivery_ids: list[int]) -> int:
+    """Queue again unconfirmed deliveries a person found did not leave; return how many."""
+    resent = Delivery.objects.filter(
+        pk__in=delivery_ids, status=Delivery.Status.UNCONFIRMED
+    ).update(status=Delivery.Status.QUEUED, next_attempt_at=None)
+    if resent:
+        from comptoir.messaging.tasks import send_due_deliveries_task
+
+        transaction.on_commit(send_due_deliveries_task.enqueue)
+    return resent
+
+
+def mark_unconfirmed_deliveries_sent(*, delivery_ids: list[int]) -> int:
+    """Record that unconfirmed deliveries did leave (a person checked); return how many."""
+    return Delivery.objects.filter(
+        pk__in=delivery_ids, status=Delivery.Status.UNCONFIRMED
+    ).update(status=Delivery.Status.SENT, sent_at=timezone.now())
+
+
 # A mailbox that bounces softly this often in this window is as good as gone: sending on
 # would hurt the sender reputation that every other customer's mail depends on.
 SOFT_BOUNCES_TO_SUPPRESS = 3
@@ -69,67 +90,178 @@ SOFT_BOUNCE_WINDOW = timedelta(days=30)
 @dataclass(frozen=True)
 class ReturnedMail:
     bounces: list[Bounce]
-    # Our send the report names, when it quotes our Message-ID.
+    # Our send the report names: by its bounce address (VERP), else by our Message-ID.
     delivery: Delivery | None
 
 
 @transaction.atomic
 def record_returned_mail(
-    *, report: BounceReport, inbound: InboundEmail | None = None
+    *, report: BounceReport, inbound: InboundEmail | None = None, delivery_id: int | None = None
 ) -> ReturnedMail:
     """Record a bounce or complaint report and suppress the addresses it condemns.
 
-    A hard bounce suppresses the address, soft ones only once they repeat; a complaint
+    `delivery_id` is the delivery the report's bounce address (VERP) names, when it came to
+    one. A hard bounce suppresses the address, soft ones only once they repeat; a complaint
     suppresses it and withdraws the customer's marketing consent (they said "spam"). Safe to
     call twice for one report: its bounces are recorded once.
     """
-    delivery = find_returned_delivery(report)
-    fallback = delivery.recipient if delivery else ""
+    delivery = find_delivery(delivery_id) or find_returned_delivery(report)
     if report.kind == BounceKind.COMPLAINT:
-        entries = [(a, Bounce.Kind.COMPLAINT, "", "") for a in report.complainants or [fallback]]
+        entries = [(a, Bounce.Kind.COMPLAINT, "", "") for a in report.complainants or [""]]
     else:
-        entries = [
-            (f.address or fallback, Bounce.Kind(str(f.kind)), f.status, f.diagnostic)
-            for f in report.failures
-        ]
-    owners = dict(
-        Identity.objects.filter(
-            kind=Identity.Kind.EMAIL, value__in=[a.lower() for a, *_ in entries]
-        ).values_list("value", "customer_id")
-    )
-    bounces = []
-    for address, kind, status, diagnostic in entries:
-        address = address.strip().lower()[:320]
-        if not address:
-            continue
-        bounce, created = Bounce.objects.get_or_create(
-            inbound_email=inbound,
-            address=address,
-            kind=kind,
-            defaults={
-                "status": status[:16],
-                "diagnostic": diagnostic[:1000],
-                "customer_id": owners.get(address),
-                "delivery": delivery if delivery and delivery.recipient == address else None,
-            },
+        entries = [(f.address, Bounce.Kind(str(f.kind)), f.status, f.diagnostic) for f in report.failures]
+    if delivery and delivery_id == delivery.pk:
+        # The bounce address names the delivery, hence the address we sent to: a report
+        # about the address it was forwarded to, or about none, is about this one.
+        entries = [(delivery.recipient, *rest) for _, *rest in entries][:1]
+    elif delivery:
+        entries = [(address or delivery.recipient, *rest) for address, *rest in entries]
+    bounces = [
+        bounce
+        for address, kind, status, diagnostic in entries
+        if (
+            bounce := record_bounce(
+                address=address,
+                kind=kind,
+                status=status,
+                diagnostic=diagnostic,
+                delivery=delivery,
+                inbound=inbound,
+            )
         )
-        if created:
-            apply_bounce(bounce)
-        bounces.append(bounce)
+    ]
     if delivery and report.is_bounce:
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENT).update(
-            status=Delivery.Status.BOUNCED
-        )
+        mark_bounced(delivery)
     return ReturnedMail(bounces, delivery)
 
 
+def record_bounce(
+    *,
+    address: str,
+    kind: str,
+    status: str = "",
+    diagnostic: str = "",
+    delivery: Delivery | None = None,
+    inbound: InboundEmail | None = None,
+    provider_event: str = "",
+) -> Bounce | None:
+    """Record one bounce or complaint, once, and apply it to the suppression list."""
+    address = address.strip().lower()[:320]
+    if not address:
+        return None
+    owner = (
+        Identity.objects.filter(kind=Identity.Kind.EMAIL, value=address)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    values = {
+        "status": status[:16],
+        "diagnostic": diagnostic[:1000],
+        "customer_id": owner,
+        "delivery": delivery if delivery and delivery.recipient.lower() == address else None,
+    }
+    if provider_event:
+        bounce, created = Bounce.objects.get_or_create(
+            provider_event=provider_event[:300],
+            defaults={"address": address, "kind": kind, **values},
+        )
+    else:
+        bounce, created = Bounce.objects.get_or_create(
+            inbound_email=inbound, address=address, kind=kind, defaults=values
+        )
+    if created:
+        apply_bounce(bounce)
+    return bounce
+
+
+def mark_bounced(delivery: Delivery) -> None:
+    # An unconfirmed delivery that bounced did leave: the bounce settles the doubt.
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[Delivery.Status.SENT, Delivery.Status.UNCONFIRMED]
+    ).update(status=Delivery.Status.BOUNCED)
+
+
+def find_delivery(delivery_id: int | None) -> Delivery | None:
+    if delivery_id is None:
+        return None
+    return Delivery.objects.select_related("message__conversation").filter(pk=delivery_id).first()
+
+
+# The Message-ID of a templated delivery (messaging.outgoing.delivery_message_id).
+TEMPLATED_MESSAGE_ID = re.compile(r"^delivery\.(?P<id>\d+)\.\d{14}@")
+
+
 def find_returned_delivery(report: BounceReport) -> Delivery | None:
+    """The delivery whose Message-ID the report quotes: an agent's reply or a templated one."""
     if not report.returned_message_id:
         return None
+    templated = TEMPLATED_MESSAGE_ID.match(report.returned_message_id)
+    if templated:
+        return find_delivery(int(templated["id"]))
     return (
         Delivery.objects.filter(message__message_id=report.returned_message_id)
         .select_related("message__conversation")
         .order_by("pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_provider_event(
+    *,
+    kind: str,
+    recipient: str,
+    provider_message_id: str,
+    event_key: str,
+    status: str = "",
+    diagnostic: str = "",
+) -> Bounce | None:
+    """Record a bounce or complaint a provider reported through its webhook (django-anymail).
+
+    The delivery is the one the provider's message id names, else the latest one sent to the
+    recipient. `event_key` names the event for good (provider, message, event): a webhook
+    posted twice records one bounce.
+    """
+    delivery = find_delivery_for_provider_event(provider_message_id, recipient)
+    bounce = record_bounce(
+        address=delivery.recipient if delivery else recipient,
+        kind=kind,
+        status=status,
+        diagnostic=diagnostic,
+        delivery=delivery,
+        provider_event=event_key,
+    )
+    if delivery and kind in (Bounce.Kind.HARD, Bounce.Kind.SOFT):
+        mark_bounced(delivery)
+    return bounce
+
+
+def confirm_provider_delivery(*, provider_message_id: str) -> int:
+    """The provider says the message was delivered: an unconfirmed delivery was sent."""
+    if not provider_message_id:
+        return 0
+    return Delivery.objects.filter(
+        provider_message_id=provider_message_id, status=Delivery.Status.UNCONFIRMED
+    ).update(status=Delivery.Status.SENT, last_error="")
+
+
+def find_delivery_for_provider_event(provider_message_id: str, recipient: str) -> Delivery | None:
+    if provider_message_id:
+        found = Delivery.objects.filter(provider_message_id=provider_message_id)
+        if recipient:
+            found = found.filter(recipient__iexact=recipient)
+        delivery = found.order_by("-pk").first()
+        if delivery is not None:
+            return delivery
+    if not recipient:
+        return None
+    return (
+        Delivery.objects.filter(
+            recipient__iexact=recipient,
+            channel="email",
+            status__in=[Delivery.Status.SENT, Delivery.Status.UNCONFIRMED],
+        )
+        .order_by("-sent_at", "-pk")
         .first()
     )
 

@@ -7,6 +7,8 @@ walks the URL resolver and fails for a page without one. `OutsiderGateMiddleware
 
 from enum import StrEnum
 
+from comptoir.messaging.provider_webhooks import TRACKING_WEBHOOK_NAMES
+
 
 class Access(StrEnum):
     # Pages anyone reaches, signed in or not: the login, and the customers' own pages,
@@ -125,6 +127,9 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "api:consent_history": Access.FORBIDDEN,
     "api:record_consent": Access.FORBIDDEN,
     "api:export": Access.FORBIDDEN,
+    # Providers' webhooks (django-anymail): posted by a provider's servers with the webhook
+    # secret, never with a session; they answer 404 while no secret is set.
+    **{f"anymail:{name}": Access.PUBLIC for name in TRACKING_WEBHOOK_NAMES},
 }
 # Django's admin (every model, API tokens included) is for admins; an outsider never is one.
 FORBIDDEN_NAMESPACES = frozenset({"admin"})

@@ -1,1 +1,2 @@
 from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
+from tests.routing.conftest import outsider, outsourced_team  # noqa: F401 (fixtures)
