@@ -257,6 +257,9 @@ COMPTOIR_SLA_DEFAULT_ANSWERS_PER_HOUR = env_int("COMPTOIR_SLA_DEFAULT_ANSWERS_PE
 # Outbound retry policy: attempt n waits base * 2**(n-1) seconds, up to max attempts.
 COMPTOIR_SEND_MAX_ATTEMPTS = env_int("COMPTOIR_SEND_MAX_ATTEMPTS", 6)
 COMPTOIR_SEND_RETRY_BASE_SECONDS = env_int("COMPTOIR_SEND_RETRY_BASE_SECONDS", 60)
+# Open pixel and click tracking in templated emails: the default of the company's tracking
+# policy (messaging.TrackingPolicy, editable in the admin) until someone edits it.
+COMPTOIR_TRACKING = env_bool("COMPTOIR_TRACKING", True)
 # The key of the hashes that keep an erased person's addresses on the suppression list;
 # changing it forgets those entries (see docs/privacy.md).
 COMPTOIR_SUPPRESSION_HASH_KEY = os.environ.get("COMPTOIR_SUPPRESSION_HASH_KEY") or SECRET_KEY

@@ -88,6 +88,9 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "messaging:template_preview": Access.FORBIDDEN,
     "messaging:template_test_send": Access.FORBIDDEN,
     "messaging:version_restore": Access.FORBIDDEN,
+    # Open pixel and click redirect of templated emails: the customer's, by signed token.
+    "messaging:tracked_click": Access.PUBLIC,
+    "messaging:open_pixel": Access.PUBLIC,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,
