@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -34,6 +35,8 @@ from comptoir.messaging.tracking import (
     instrument_html,
     read_click_token,
 )
+from comptoir.privacy.audit import SYSTEM
+from comptoir.privacy.erasure import erase_customer
 from comptoir.teams.models import Team
 from tests.routing.conftest import make_agent
 
@@ -231,8 +234,6 @@ def test_the_first_click_stamp_stays_when_another_link_is_clicked(client, jeanne
     ],
 )
 def test_an_altered_token_never_redirects(client, jeanne, template, alteration):
-    from django.core import signing
-
     delivery = delivered(jeanne, template)
     token = tracked_link(delivery).split("/")[3]
     payload, _, signature = token.rpartition(":")
@@ -525,3 +526,14 @@ def test_a_real_send_reaches_the_smtp_server_with_tracked_links(
     assert client.get(pixel_src(html_part), headers={"User-Agent": IPHONE}).status_code == 200
     delivery.refresh_from_db()
     assert delivery.opened_at is not None and delivery.clicked_at is not None
+
+
+def test_erasing_the_customer_forgets_the_hits_but_keeps_the_first_open(client, jeanne, template):
+    delivery = delivered(jeanne, template)
+    client.get(tracked_link(delivery), headers={"User-Agent": IPHONE})
+
+    erase_customer(customer=jeanne, actor=SYSTEM)
+
+    assert not TrackingEvent.objects.exists()
+    delivery.refresh_from_db()
+    assert delivery.clicked_at is not None
