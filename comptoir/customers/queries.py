@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from heapq import merge
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -16,6 +16,9 @@ from comptoir.consents.models import ConsentRecord
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers.models import BusinessEvent, Customer, Identity, ProfileChange
 from comptoir.messaging import queries as messaging
+
+if TYPE_CHECKING:
+    from comptoir.messaging.models import Delivery
 
 
 def find_customer_by_email(value: str) -> Customer | None:
@@ -189,7 +192,7 @@ def outbound_channel(channel: str | None) -> tuple[bool, str | None]:
     return channel in Conversation.Channel.values, channel
 
 
-def subject_of(delivery: Any, customer: Customer, subjects: dict[int, str]) -> str:
+def subject_of(delivery: "Delivery", customer: Customer, subjects: dict[int, str]) -> str:
     if delivery.pk not in subjects:
         subjects[delivery.pk] = messaging.delivery_subject(delivery, customer)
     return subjects[delivery.pk]

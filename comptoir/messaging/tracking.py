@@ -83,7 +83,7 @@ URL_KEPT = 2048
 # comments).
 ANCHOR = re.compile(r"<a\b(?P<attributes>[^>]*)>(?P<content>.*?)</a\s*>", re.I | re.S)
 HREF = re.compile(
-    r"""(?P<before>\bhref\s*=\s*)(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S
+    r"""(?P<before>(?<![\w-])href\s*=\s*)(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S
 )
 TAG = re.compile(r"<[^>]*>")
 BODY_END = re.compile(r"</body\s*>", re.I)

@@ -152,6 +152,19 @@ def test_the_pixel_goes_at_the_end_of_the_body_and_the_text_part_keeps_direct_li
     assert "/t/c/" not in outgoing.text and "/t/o/" not in outgoing.text
 
 
+def test_only_the_href_of_an_anchor_is_rewritten(jeanne, template):
+    delivery = delivered(jeanne, template)
+    source = (
+        '<html><body><a data-href="https://shop.example/a" title="x" '
+        'href="https://shop.example/b">b</a><img src="https://shop.example/logo.png" alt="">'
+        "</body></html>"
+    )
+    instrumented = instrument_html(source, delivery)
+    assert 'data-href="https://shop.example/a"' in instrumented
+    assert 'src="https://shop.example/logo.png"' in instrumented
+    assert read_click_token(hrefs(instrumented)[0].split("/")[-2]).url == "https://shop.example/b"
+
+
 def test_instrumenting_twice_leaves_our_own_links_alone(jeanne, template):
     delivery = delivered(jeanne, template)
     once = instrument_html(outgoing_for(delivery).html, delivery)
