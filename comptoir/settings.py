@@ -278,6 +278,9 @@ COMPTOIR_DKIM_PRIVATE_KEY = os.environ.get("COMPTOIR_DKIM_PRIVATE_KEY", "")
 COMPTOIR_DKIM_PRIVATE_KEY_FILE = os.environ.get("COMPTOIR_DKIM_PRIVATE_KEY_FILE", "")
 # The last field of the Feedback-ID header (Gmail's feedback loop): names the sender.
 COMPTOIR_FEEDBACK_SENDER_ID = os.environ.get("COMPTOIR_FEEDBACK_SENDER_ID", "comptoir")
+# Open pixel and click tracking in templated emails: the default of the company's tracking
+# policy (messaging.TrackingPolicy, editable in the admin) until someone edits it.
+COMPTOIR_TRACKING = env_bool("COMPTOIR_TRACKING", True)
 # The key of the hashes that keep an erased person's addresses on the suppression list;
 # changing it forgets those entries (see docs/privacy.md).
 COMPTOIR_SUPPRESSION_HASH_KEY = os.environ.get("COMPTOIR_SUPPRESSION_HASH_KEY") or SECRET_KEY

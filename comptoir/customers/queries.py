@@ -4,9 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from heapq import merge
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.consents.models import ConsentRecord
 from comptoir.conversations.models import Conversation, Message
 from comptoir.customers.models import BusinessEvent, Customer, Identity, ProfileChange
+from comptoir.messaging import queries as messaging
+
+if TYPE_CHECKING:
+    from comptoir.messaging.models import Delivery
 
 
 def find_customer_by_email(value: str) -> Customer | None:
@@ -70,6 +74,8 @@ def list_company_people(customer: Customer) -> QuerySet[Customer]:
 BUSINESS = "business"
 CONSENT = "consent"
 PROFILE = "profile"
+# Templated messages we sent (or held back, or refused) and what the customer did with them.
+OUTBOUND = "outbound"
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class TimelineEntry:
     text: str = ""
     url: str = ""
     row: Any = None
+    # What the entry is, when the channel and the row do not say it (a delivery, an open).
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class TimelinePage:
 
 
 def message_entries(customer: Customer, channel: str | None, limit: int) -> list[TimelineEntry]:
-    if channel in (BUSINESS, CONSENT, PROFILE):
+    if channel in (BUSINESS, CONSENT, PROFILE, OUTBOUND):
         return []
     messages = (
         Message.objects.filter(conversation__customer=customer)
@@ -177,6 +185,71 @@ def profile_entries(customer: Customer, channel: str | None, limit: int) -> list
     ]
 
 
+def outbound_channel(channel: str | None) -> tuple[bool, str | None]:
+    """Say whether deliveries show under this filter, and on which channel only."""
+    if channel in (None, OUTBOUND):
+        return True, None
+    return channel in Conversation.Channel.values, channel
+
+
+def subject_of(delivery: "Delivery", customer: Customer, subjects: dict[int, str]) -> str:
+    if delivery.pk not in subjects:
+        subjects[delivery.pk] = messaging.delivery_subject(delivery, customer)
+    return subjects[delivery.pk]
+
+
+def delivery_entries(customer: Customer, channel: str | None, limit: int) -> list[TimelineEntry]:
+    shown, on_channel = outbound_channel(channel)
+    if not shown:
+        return []
+    deliveries = list(messaging.list_customer_deliveries(customer, on_channel)[:limit])
+    if deliveries:
+        # Subjects are rendered from the customer's record: its identities once, not per row.
+        prefetch_related_objects([customer], "identities")
+    subjects: dict[int, str] = {}
+    entries = []
+    for delivery in deliveries:
+        described = messaging.describe_delivery(delivery, subject_of(delivery, customer, subjects))
+        entries.append(
+            TimelineEntry(
+                at=delivery.at,
+                channel=delivery.channel,
+                kind=f"delivery_{delivery.status}",
+                title=described.title,
+                text=described.text,
+                row=delivery,
+                label=described.label,
+            )
+        )
+    return entries
+
+
+def tracking_entries(customer: Customer, channel: str | None, limit: int) -> list[TimelineEntry]:
+    shown, on_channel = outbound_channel(channel)
+    if not shown:
+        return []
+    events = list(messaging.list_customer_tracking_events(customer, on_channel)[:limit])
+    if events:
+        prefetch_related_objects([customer], "identities")
+    subjects: dict[int, str] = {}
+    entries = []
+    for event in events:
+        subject = subject_of(event.delivery, customer, subjects)
+        described = messaging.describe_tracking_event(event, subject)
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                channel=event.delivery.channel,
+                kind=f"tracking_{event.kind}",
+                title=described.title,
+                text=described.text,
+                row=event,
+                label=described.label,
+            )
+        )
+    return entries
+
+
 # One reader per kind of interaction; calls and letters (a later issue) add theirs here.
 TimelineSource = Callable[[Customer, str | None, int], list[TimelineEntry]]
 TIMELINE_SOURCES: list[TimelineSource] = [
@@ -184,6 +257,8 @@ TIMELINE_SOURCES: list[TimelineSource] = [
     business_event_entries,
     consent_entries,
     profile_entries,
+    delivery_entries,
+    tracking_entries,
 ]
 
 
@@ -194,6 +269,7 @@ def timeline_channels() -> list[tuple[str, Any]]:
         (BUSINESS, _("Orders and business events")),
         (CONSENT, _("Consents")),
         (PROFILE, _("Profile changes")),
+        (OUTBOUND, messaging.OUTBOUND_FILTER_LABEL),
     ]
 
 

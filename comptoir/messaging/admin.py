@@ -12,6 +12,8 @@ from comptoir.messaging.models import (
     MessageTemplate,
     MessageTemplateVersion,
     ToneCharter,
+    TrackingEvent,
+    TrackingPolicy,
 )
 from comptoir.messaging.services import (
     mark_unconfirmed_deliveries_sent,
@@ -58,6 +60,29 @@ class BounceAdmin(admin.ModelAdmin):
     search_fields = ("address", "status")
     raw_id_fields = ("customer", "delivery", "inbound_email")
     readonly_fields = ("received_at",)
+
+
+@admin.register(TrackingPolicy)
+class TrackingPolicyAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "open_tracking", "click_tracking", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One row for the company (its primary key is always 1).
+        return super().has_add_permission(request) and not TrackingPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "delivery", "kind", "url", "count", "automated", "provider")
+    list_filter = ("kind", "automated", "provider")
+    raw_id_fields = ("delivery",)
+    readonly_fields = [field.name for field in TrackingEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(ToneCharter)

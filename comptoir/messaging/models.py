@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -375,3 +376,91 @@ class MessageTemplateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} v{self.number}"
+
+
+def tracking_default() -> bool:
+    return settings.COMPTOIR_TRACKING
+
+
+class TrackingPolicy(models.Model):
+    """The company's choice about open and click tracking in templated emails: one row.
+
+    Without a row, COMPTOIR_TRACKING decides. The row always has the primary key 1, so the
+    database itself refuses a second one.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    open_tracking = models.BooleanField(
+        _("open tracking"),
+        default=tracking_default,
+        help_text=_(
+            "Put an invisible image in emails to learn when they are opened, for the customers "
+            "who accepted profiling."
+        ),
+    )
+    click_tracking = models.BooleanField(
+        _("click tracking"),
+        default=tracking_default,
+        help_text=_(
+            "Send links through Comptoir to learn which ones are clicked, except for the "
+            "customers who objected to profiling."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("tracking policy")
+        verbose_name_plural = _("tracking policy")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="tracking_policy_one_row")]
+
+    def __str__(self) -> str:
+        return str(_("Tracking policy"))
+
+
+class TrackingEvent(models.Model):
+    """An open or a click on one delivery: one row per delivery, kind, link and kind of visitor.
+
+    A repeated hit counts on the row it repeats (`count`, `last_at`) instead of adding one, so
+    a mail client that reloads the pixel at every display does not grow the table. Hits that
+    look like a machine (a mail provider's prefetch, a security scanner) are kept apart, and
+    do not stamp Delivery.opened_at / clicked_at.
+
+    No IP address is kept: it would be personal data with no use here (no geolocation), and
+    behind Apple's or Google's image proxies it is the proxy's anyway.
+    """
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Opened")
+        CLICK = "click", _("Clicked")
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="tracking_events", verbose_name=_("delivery")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    # The link's target for a click; empty for an open.
+    url = models.URLField(_("link"), max_length=2048, blank=True)
+    automated = models.BooleanField(
+        _("probably a machine"),
+        default=False,
+        help_text=_("A mail provider's prefetch or a security scanner, not the customer."),
+    )
+    # The mail provider that reported it (an anymail webhook); empty for our own pixel and links.
+    provider = models.CharField(_("reported by"), max_length=32, blank=True)
+    # The first visitor's, cut short: enough to tell a phone from a scanner, no fingerprint.
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    at = models.DateTimeField(_("first at"), default=timezone.now)
+    last_at = models.DateTimeField(_("last at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "kind", "url", "automated"], name="tracking_event_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.kind} {self.url}".strip()

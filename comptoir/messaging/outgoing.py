@@ -14,6 +14,7 @@ from comptoir.consents.links import list_unsubscribe_headers
 from comptoir.conversations.reply_threading import reply_address
 from comptoir.messaging.models import Delivery
 from comptoir.messaging.rendering import render_message, render_text
+from comptoir.messaging.tracking import instrument_html
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,9 @@ def outgoing_for_template(delivery: Delivery) -> Outgoing:
     headers.update(list_unsubscribe_headers(customer, delivery.purpose))
     return Outgoing(
         subject=rendered.subject,
+        # The text part keeps direct links (see messaging.tracking).
         text=text,
-        html=rendered.html,
+        html=instrument_html(rendered.html, delivery),
         from_name=settings.COMPTOIR_SUPPORT_NAME,
         from_address=settings.COMPTOIR_SUPPORT_ADDRESS,
         # A relationship message is answered like any email: the answer opens a conversation.

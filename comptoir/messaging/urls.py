@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comptoir.messaging import views
+from comptoir.messaging import public_views, views
 
 app_name = "messaging"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     ),
     path("messages/deliveries/", views.delivery_list, name="deliveries"),
     path("customers/<int:customer_pk>/send/", views.send_to_customer, name="send_to_customer"),
+    # Public: reached from an email, the signed token is the key (messaging.tracking).
+    path("t/c/<str:token>/", public_views.tracked_click, name="tracked_click"),
+    path("t/o/<str:token>/", public_views.open_pixel, name="open_pixel"),
 ]

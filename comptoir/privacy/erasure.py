@@ -30,7 +30,7 @@ from comptoir.consents.models import Channel
 from comptoir.conversations.models import Attachment, Conversation, Message
 from comptoir.customers.models import Customer, Identity
 from comptoir.mail.models import AutoReplyLog, InboundEmail
-from comptoir.messaging.models import Delivery
+from comptoir.messaging.models import Delivery, TrackingEvent
 from comptoir.privacy.audit import Actor, record_action
 from comptoir.privacy.models import AuditEntry, MergeRecord
 from comptoir.privacy.relations import customer_relations, text_field_blanks
@@ -109,6 +109,11 @@ def erase_customer(
         )
         counts["identities"] = Identity.objects.filter(customer=customer).delete()[0]
         counts |= erase_other_relations(customer.pk)
+        # Opens and clicks name the person's device and the links made for them; the first
+        # open and click stay on each delivery, for the campaigns' figures.
+        counts["tracking_events"] = TrackingEvent.objects.filter(
+            delivery__customer_id=customer.pk
+        ).delete()[0]
         Customer.objects.filter(pk=customer.pk).update(**text_field_blanks(Customer))
         # Undo snapshots hold the merged person's whole record.
         MergeRecord.objects.filter(Q(kept_id=customer.pk) | Q(merged_id=customer.pk)).update(

@@ -99,6 +99,9 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     # Twilio's webhooks: no session, they answer only to Twilio's signature.
     "sms:inbound": Access.PUBLIC,
     "sms:status": Access.PUBLIC,
+    # Open pixel and click redirect of templated emails: the customer's, by signed token.
+    "messaging:tracked_click": Access.PUBLIC,
+    "messaging:open_pixel": Access.PUBLIC,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,
