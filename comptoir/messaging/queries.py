@@ -14,7 +14,12 @@ from django.utils.translation import pgettext_lazy
 
 from comptoir.consents.models import Channel
 from comptoir.customers.models import Customer
-from comptoir.messaging.models import Delivery, MessageTemplate, MessageTemplateVersion, TrackingEvent
+from comptoir.messaging.models import (
+    Delivery,
+    MessageTemplate,
+    MessageTemplateVersion,
+    TrackingEvent,
+)
 from comptoir.messaging.rendering import TemplateError, one_line, render_text
 
 
