@@ -113,6 +113,7 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "api:list_events": Access.FORBIDDEN,
     "api:consent_history": Access.FORBIDDEN,
     "api:record_consent": Access.FORBIDDEN,
+    "api:record_solicitation": Access.FORBIDDEN,
     "api:export": Access.FORBIDDEN,
 }
 # Django's admin (every model, API tokens included) is for admins; an outsider never is one.
