@@ -182,6 +182,7 @@ class Snapshot:
 
     def score(self, policy: Policy, at: datetime) -> float:
         """Return the sum of weight × impact of every past solicitation, as seen at `at`."""
+        at = as_utc(at)
         return sum(
             policy.weight_of(t).weight * self.decayed_count(policy, t, at)
             for t in self.decayed_counts
@@ -191,13 +192,14 @@ class Snapshot:
         count = self.decayed_counts.get(solicitation_type, 0.0)
         if self.scored_at is None or not count:
             return 0.0
-        age = max(at - self.scored_at, timedelta(0))
+        age = max(as_utc(at) - self.scored_at, timedelta(0))
         return count * decay(age, policy.weight_of(solicitation_type).half_life)
 
     def with_solicitation(
         self, policy: Policy, *, solicitation_type: str, kind: str, at: datetime
     ) -> "Snapshot":
         """Return the snapshot once this solicitation is counted; `at` may be in the past."""
+        at = as_utc(at)
         return replace(
             self,
             **self.counts_with(policy, solicitation_type, at),
@@ -218,6 +220,15 @@ class Snapshot:
         counts[solicitation_type] = counts.get(solicitation_type, 0.0) + 1.0
         counts = {t: c for t, c in counts.items() if c >= NEGLIGIBLE}
         return {"decayed_counts": counts, "scored_at": at}
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return the same instant in UTC.
+
+    Python subtracts and compares two datetimes of the same time zone by their wall clocks: a
+    week across the change of time would last 167 or 169 hours. In UTC it lasts 168.
+    """
+    return moment.astimezone(UTC)
 
 
 def decay(age: timedelta, half_life: timedelta) -> float:
@@ -270,9 +281,10 @@ def holds_at(
     policy: Policy, snapshot: Snapshot, *, channel: str, frequency: str, at: datetime
 ) -> list[Hold]:
     """Return every rule that holds back a relationship or marketing message at `at`."""
+    at = as_utc(at)
     holds = []
     if policy.quiet.is_quiet(at):
-        holds.append(Hold(SendReason.PRESSURE_QUIET_HOURS, policy.quiet.end_of_quiet(at)))
+        holds.append(Hold(SendReason.PRESSURE_QUIET_HOURS, as_utc(policy.quiet.end_of_quiet(at))))
     if snapshot.recent and snapshot.recent[-1].at > at - policy.min_delay:
         holds.append(Hold(SendReason.PRESSURE_MIN_DELAY, snapshot.recent[-1].at + policy.min_delay))
     caps = [*policy.caps, *([FREQUENCY_CAPS[frequency]] if frequency in FREQUENCY_CAPS else [])]

@@ -84,12 +84,21 @@ def test_given_a_meeting_and_a_push_then_each_weighs_its_weight_and_fades_at_its
     assert snapshot.score(policy, TUESDAY_10H + 30 * DAY) == pytest.approx(2 + 0.5 * 0.5**10)
 
 
+def test_a_week_across_the_change_of_time_fades_by_the_hours_that_really_passed():
+    policy = Policy.of(PressurePolicy())
+    snapshot = fold(policy, [("email", MARKETING, paris(2026, 3, 28, 12, 0))])
+
+    # Saturday noon to the next Saturday noon: the clocks went forward, 167 hours passed.
+    assert snapshot.score(policy, paris(2026, 4, 4, 12, 0)) == pytest.approx(0.5 ** (167 / 168))
+
+
 def test_given_a_long_mixed_history_in_any_order_then_the_snapshot_scores_like_a_full_scan():
     policy = Policy.of(PressurePolicy())
+    now = TUESDAY_10H.astimezone(UTC)  # the scan below subtracts by the clock of one zone
     rng = random.Random(4)
     types = ["email", "sms", "letter", "push", "call", "meeting"]
     history = [
-        (rng.choice(types), MARKETING, TUESDAY_10H - timedelta(hours=rng.uniform(0, 2000)))
+        (rng.choice(types), MARKETING, now - timedelta(hours=rng.uniform(0, 2000)))
         for _ in range(200)
     ]
     snapshot = fold(policy, [])
@@ -98,11 +107,11 @@ def test_given_a_long_mixed_history_in_any_order_then_the_snapshot_scores_like_a
             policy, solicitation_type=solicitation_type, kind=kind, at=at
         )
     scanned = sum(
-        policy.weight_of(t).weight * 0.5 ** ((TUESDAY_10H - at) / policy.weight_of(t).half_life)
+        policy.weight_of(t).weight * 0.5 ** ((now - at) / policy.weight_of(t).half_life)
         for t, _kind, at in history
     )
 
-    assert snapshot.score(policy, TUESDAY_10H) == pytest.approx(scanned, rel=1e-9)
+    assert snapshot.score(policy, now) == pytest.approx(scanned, rel=1e-9)
     # The row stays small: only what the caps and the delay can count.
     assert len(snapshot.recent) <= 3 + 4 + 2 + 3 + 12
 
@@ -122,6 +131,17 @@ def test_given_three_emails_this_week_when_a_fourth_is_checked_then_the_email_ca
     # When the oldest of the three leaves the week.
     assert verdict.retry_at == TUESDAY_10H - 6 * DAY + 7 * DAY
     assert check(customer, TUESDAY_10H, channel="sms").allowed
+
+
+def test_given_a_cap_across_the_change_of_time_then_its_week_lasts_168_hours(customer):
+    for day in (26, 27, 28):
+        solicit(customer, "email", paris(2026, 3, day, 10, 0))
+
+    verdict = check(customer, paris(2026, 3, 30, 10, 0))
+
+    assert verdict.reason == SendReason.PRESSURE_CHANNEL_LIMIT
+    # Thursday 10:00 in winter time, a week later: 11:00 on the summer clock.
+    assert verdict.retry_at == paris(2026, 4, 2, 11, 0)
 
 
 def test_given_a_call_and_an_email_when_the_overall_cap_is_two_then_nothing_more_goes(customer):
