@@ -11,6 +11,7 @@ from comptoir.consents.models import (
     Solicitation,
     Suppression,
 )
+from comptoir.consents.pressure import save_pressure_policy
 from comptoir.consents.rules import normalise_value
 
 
@@ -78,6 +79,9 @@ class PressurePolicyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # One policy for the company: the sending path reads the first row only.
         return not PressurePolicy.objects.exists()
+
+    def save_model(self, request: HttpRequest, obj: PressurePolicy, form: Any, change: bool) -> None:
+        save_pressure_policy(policy=obj)
 
 
 @admin.register(Solicitation)

@@ -5,16 +5,19 @@ messaging.sending asks `check_pressure` for each channel it tries and calls
 back, but they weigh on the customer). Solicitations from elsewhere (an agent's call, a
 meeting, a push sent by the shop) are recorded with the same service, or through the API.
 
-A check reads two rows (the policy and the customer's PressureState), never the history; the
-rules themselves are in pressure_rules.
+A check reads the customer's PressureState row (and the policy when the cache has not got it),
+never the history; the rules themselves are in pressure_rules.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache as cache_once
+from uuid import uuid4
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from comptoir.consents.models import (
     PressurePolicy,
@@ -28,6 +31,12 @@ from comptoir.customers.models import Customer
 from comptoir.messaging.models import MessageKind
 
 SENDING = "sending"
+POLICY_VERSION_KEY = "consents:pressure-policy-version"
+# An edit reaches the process that saved it at once, every process at once with a shared
+# cache (COMPTOIR_CACHE_URL), and within this time otherwise.
+POLICY_CACHE_SECONDS = 60
+# The policy as this process loaded it: {"current": (version, policy)}.
+LOADED_POLICY: dict[str, tuple[str, Policy]] = {}
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,8 @@ class RecordedSolicitation:
 def check_pressure(*, customer: Customer, channel: str, kind: str, at: datetime) -> PressureVerdict:
     """Say whether a message of this kind may go to the customer on this channel at `at`.
 
-    Transactional messages always may (no query); others cost two queries, whatever the
-    customer's history.
+    Transactional messages always may (no query); others cost one query, whatever the
+    customer's history (two when the policy is not in the cache).
     """
     if kind == MessageKind.TRANSACTIONAL:
         return PressureVerdict(True)
@@ -61,24 +70,73 @@ def check_pressure(*, customer: Customer, channel: str, kind: str, at: datetime)
 
 
 def current_policy() -> Policy:
-    """Return the company's saved policy, or the defaults when none was saved."""
-    return Policy.of(PressurePolicy.objects.order_by("pk").first() or PressurePolicy())
+    """Return the company's policy (the defaults when none was saved), kept a minute.
+
+    The policy itself stays in this process (unpickling it from the cache at each check cost
+    more than the check); the cache holds the version it was loaded as, so that a save, or
+    a cache emptied, makes every process sharing the cache load it again.
+    """
+    version = cache.get(POLICY_VERSION_KEY)
+    loaded = LOADED_POLICY.get("current")
+    if loaded is not None and version is not None and loaded[0] == version:
+        return loaded[1]
+    policy = Policy.of(PressurePolicy.objects.order_by("pk").first() or PressurePolicy())
+    version = version or uuid4().hex
+    cache.set(POLICY_VERSION_KEY, version, POLICY_CACHE_SECONDS)
+    LOADED_POLICY["current"] = (version, policy)
+    return policy
+
+
+def save_pressure_policy(*, policy: PressurePolicy) -> PressurePolicy:
+    """Check and save the company's policy; the next check in this process applies it."""
+    policy.full_clean()
+    policy.save()
+    cache.delete(POLICY_VERSION_KEY)
+    return policy
 
 
 def read_state(customer_id: int) -> tuple[Snapshot, str]:
-    """Return the customer's snapshot and frequency choice, in one query."""
-    frequency = Preference.objects.filter(customer_id=OuterRef("customer_id")).values("frequency")
-    row = (
-        PressureState.objects.filter(customer_id=customer_id)
-        .annotate(frequency=Subquery(frequency[:1]))
-        .values_list("decayed_counts", "scored_at", "recent", "frequency")
-        .first()
-    )
+    """Return the customer's snapshot and frequency choice, in one query.
+
+    Written in SQL because it runs for every message of a campaign: the ORM's compilation of
+    this query cost 20 times its execution (bench/pressure.py).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(state_sql(), [customer_id])
+        row = cursor.fetchone()
     if row is None:
         # Never solicited: no cap, delay or score can hold anything, whatever the frequency.
         return Snapshot(), ""
-    counts, scored_at, recent, frequency_choice = row
-    return snapshot_of(counts, scored_at, recent), frequency_choice or ""
+    counts, scored_at, recent, frequency = row
+    json_field = PressureState._meta.get_field("recent")
+    return (
+        snapshot_of(
+            json_field.from_db_value(counts, None, connection),
+            aware(scored_at),
+            json_field.from_db_value(recent, None, connection),
+        ),
+        frequency or "",
+    )
+
+
+@cache_once
+def state_sql() -> str:
+    quote = connection.ops.quote_name
+    state, preference = PressureState._meta.db_table, Preference._meta.db_table
+    return (
+        f"SELECT s.decayed_counts, s.scored_at, s.recent, p.frequency FROM {quote(state)} s"
+        f" LEFT JOIN {quote(preference)} p ON p.customer_id = s.customer_id"
+        " WHERE s.customer_id = %s"
+    )
+
+
+def aware(value: datetime | str | None) -> datetime | None:
+    """Return a datetime read by raw SQL as Django would (SQLite gives text or naive UTC)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def snapshot_of(counts: dict[str, float], scored_at: datetime | None, recent: list) -> Snapshot:

@@ -19,9 +19,11 @@ from comptoir.consents.models import Frequency, PressurePolicy, SolicitationType
 from comptoir.consents.quiet_hours import QuietHours
 from comptoir.messaging.models import MessageKind, SendReason
 
+# Plain strings, not enum members, in what the policy holds: it is unpickled from the cache at
+# every check, and an enum member costs a class lookup there.
 # Kinds the customer's own frequency choice limits: what the preference centre lets them leave.
 # Transactional messages answer their own orders and requests.
-CHOSEN_KINDS = frozenset({MessageKind.RELATIONSHIP, MessageKind.MARKETING})
+CHOSEN_KINDS = frozenset({MessageKind.RELATIONSHIP.value, MessageKind.MARKETING.value})
 # A decayed count this small no longer weighs on anyone; dropped to keep the row small.
 NEGLIGIBLE = 1e-4
 # The score falls under the threshold within this many half-lives of the slowest type, or the
@@ -40,6 +42,10 @@ class PolicyError(ValueError):
 class TypeWeight:
     weight: float
     half_life: timedelta
+
+
+# A type the policy does not list weighs nothing.
+NO_WEIGHT = TypeWeight(0.0, timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,10 @@ class Cap:
 # marketing messages on every channel.
 FREQUENCY_CAPS: dict[str, Cap] = {
     Frequency.WEEKLY: Cap(
-        "", 1, timedelta(days=7), SendReason.PRESSURE_OVERALL_LIMIT, CHOSEN_KINDS
+        "", 1, timedelta(days=7), SendReason.PRESSURE_OVERALL_LIMIT.value, CHOSEN_KINDS
     ),
     Frequency.MONTHLY: Cap(
-        "", 1, timedelta(days=30), SendReason.PRESSURE_OVERALL_LIMIT, CHOSEN_KINDS
+        "", 1, timedelta(days=30), SendReason.PRESSURE_OVERALL_LIMIT.value, CHOSEN_KINDS
     ),
 }
 CHOSEN_KINDS_KEPT = max(cap.max_count for cap in FREQUENCY_CAPS.values())
@@ -104,7 +110,7 @@ class Policy:
         )
 
     def weight_of(self, solicitation_type: str) -> TypeWeight:
-        return self.weights.get(solicitation_type, TypeWeight(0.0, timedelta(days=1)))
+        return self.weights.get(solicitation_type) or NO_WEIGHT
 
     def longest_period(self) -> timedelta:
         periods = [cap.period for cap in (*self.caps, *FREQUENCY_CAPS.values())]
@@ -133,12 +139,12 @@ def weights_of(saved: Mapping[str, Any]) -> dict[str, TypeWeight]:
             ) from error
         if weight < 0 or half_life <= timedelta(0):
             raise PolicyError(f"'{solicitation_type}': weight ≥ 0 and half-life > 0 expected")
-        weights[solicitation_type] = TypeWeight(weight, half_life)
+        weights[str(solicitation_type)] = TypeWeight(weight, half_life)
     return weights
 
 
 def cap_of(saved: Mapping[str, Any]) -> Cap:
-    solicitation_type = saved.get("type") or ""
+    solicitation_type = str(saved.get("type") or "")
     if solicitation_type and solicitation_type not in SolicitationType.values:
         raise PolicyError(f"unknown solicitation type '{solicitation_type}' in a cap")
     try:
@@ -148,9 +154,9 @@ def cap_of(saved: Mapping[str, Any]) -> Cap:
     if max_count < 1 or days <= 0:
         raise PolicyError(f"a cap needs max ≥ 1 and days > 0: {dict(saved)}")
     reason = (
-        SendReason.PRESSURE_CHANNEL_LIMIT
+        SendReason.PRESSURE_CHANNEL_LIMIT.value
         if solicitation_type
-        else SendReason.PRESSURE_OVERALL_LIMIT
+        else SendReason.PRESSURE_OVERALL_LIMIT.value
     )
     return Cap(solicitation_type, max_count, timedelta(days=days), reason)
 
@@ -182,11 +188,14 @@ class Snapshot:
 
     def score(self, policy: Policy, at: datetime) -> float:
         """Return the sum of weight × impact of every past solicitation, as seen at `at`."""
-        at = as_utc(at)
-        return sum(
-            policy.weight_of(t).weight * self.decayed_count(policy, t, at)
-            for t in self.decayed_counts
-        )
+        if self.scored_at is None:
+            return 0.0
+        age = max(as_utc(at) - self.scored_at, timedelta(0))
+        total = 0.0
+        for solicitation_type, count in self.decayed_counts.items():
+            weight = policy.weight_of(solicitation_type)
+            total += weight.weight * count * decay(age, weight.half_life)
+        return total
 
     def decayed_count(self, policy: Policy, solicitation_type: str, at: datetime) -> float:
         count = self.decayed_counts.get(solicitation_type, 0.0)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -30,6 +31,7 @@ from comptoir.consents.pressure import (
     read_state,
     rebuild_pressure_state,
     record_solicitation,
+    save_pressure_policy,
 )
 from comptoir.consents.pressure_rules import Policy, fold
 from comptoir.customers.models import Customer
@@ -58,10 +60,7 @@ def check(customer: Customer, at: datetime, channel: str = "email", kind: str = 
 
 
 def save_policy(**changes: object) -> PressurePolicy:
-    policy = PressurePolicy(**changes)
-    policy.full_clean()
-    policy.save()
-    return policy
+    return save_pressure_policy(policy=PressurePolicy(**changes))
 
 
 # --- The score ----------------------------------------------------------------------------
@@ -299,15 +298,29 @@ def test_given_a_weekly_customer_then_their_orders_messages_do_not_use_up_the_we
 
 
 @pytest.mark.parametrize("history", [0, 200])
-def test_checking_pressure_costs_two_queries_whatever_the_history(
+def test_checking_pressure_costs_one_query_whatever_the_history(
     customer, django_assert_num_queries, history
 ):
     Preference.objects.create(customer=customer, frequency=Frequency.WEEKLY)
     for number in range(history):
         solicit(customer, ["email", "sms", "call"][number % 3], TUESDAY_10H - number * 5 * HOUR)
+    cache.clear()
 
-    with django_assert_num_queries(2):
-        check(customer, TUESDAY_10H + 30 * DAY)
+    with django_assert_num_queries(2):  # the policy, then the customer's state row
+        first = check(customer, TUESDAY_10H + 30 * DAY)
+    with django_assert_num_queries(1):  # the policy is in the cache
+        again = check(customer, TUESDAY_10H + 30 * DAY)
+
+    assert first == again
+    assert first.allowed == (history == 0)
+
+
+def test_a_saved_policy_applies_to_the_next_check(customer):
+    assert check(customer, TUESDAY_10H).allowed  # the defaults, now in the cache
+
+    save_policy(quiet_from=time(9, 0), quiet_until=time(18, 0))
+
+    assert check(customer, TUESDAY_10H).reason == SendReason.PRESSURE_QUIET_HOURS
 
 
 # --- The sending path ------------------------------------------------------------------
