@@ -9,6 +9,7 @@ A check reads the customer's PressureState row (and the policy when the cache ha
 never the history; the rules themselves are in pressure_rules.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache as cache_once
@@ -98,49 +99,52 @@ def save_pressure_policy(*, policy: PressurePolicy) -> PressurePolicy:
 def read_state(customer_id: int) -> tuple[Snapshot, str]:
     """Return the customer's snapshot and frequency choice, in one query.
 
-    Written in SQL because it runs for every message of a campaign: the ORM's compilation of
-    this query cost 20 times its execution (bench/pressure.py).
+    Written in SQL, like the other reads and writes of the state row, because it runs for
+    every message of a campaign: compiling these queries through the ORM cost several times
+    running them (bench/pressure.py).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(state_sql(), [customer_id])
-        row = cursor.fetchone()
+    row = fetch_one(state_sql(with_frequency=True), [customer_id])
     if row is None:
         # Never solicited: no cap, delay or score can hold anything, whatever the frequency.
         return Snapshot(), ""
-    counts, scored_at, recent, frequency = row
-    json_field = PressureState._meta.get_field("recent")
-    return (
-        snapshot_of(
-            json_field.from_db_value(counts, None, connection),
-            aware(scored_at),
-            json_field.from_db_value(recent, None, connection),
-        ),
-        frequency or "",
-    )
+    return snapshot_of(*row[:3]), row[3] or ""
 
 
 @cache_once
-def state_sql() -> str:
+def state_sql(*, with_frequency: bool = False, for_update: bool = False) -> str:
     quote = connection.ops.quote_name
     state, preference = PressureState._meta.db_table, Preference._meta.db_table
-    return (
-        f"SELECT s.decayed_counts, s.scored_at, s.recent, p.frequency FROM {quote(state)} s"
-        f" LEFT JOIN {quote(preference)} p ON p.customer_id = s.customer_id"
-        " WHERE s.customer_id = %s"
-    )
+    sql = f"SELECT s.decayed_counts, s.scored_at, s.recent FROM {quote(state)} s"
+    if with_frequency:
+        sql = sql.replace(" FROM", ", p.frequency FROM")
+        sql += f" LEFT JOIN {quote(preference)} p ON p.customer_id = s.customer_id"
+    sql += " WHERE s.customer_id = %s"
+    # SQLite has no row locks: its IMMEDIATE transactions let one writer in at a time.
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return sql
+
+
+def fetch_one(sql: str, params: list[object]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def snapshot_of(counts: object, scored_at: datetime | str | None, recent: object) -> Snapshot:
+    """Return the snapshot of a state row read in SQL (JSON as text, SQLite's dates as text)."""
+    json_field = PressureState._meta.get_field("recent")
+    counts = json_field.from_db_value(counts, None, connection)
+    recent = json_field.from_db_value(recent, None, connection)
+    return Snapshot(counts, aware(scored_at), tuple(Entry.of_json(item) for item in recent))
 
 
 def aware(value: datetime | str | None) -> datetime | None:
-    """Return a datetime read by raw SQL as Django would (SQLite gives text or naive UTC)."""
     if isinstance(value, str):
         value = parse_datetime(value)
     if value is not None and timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
     return value
-
-
-def snapshot_of(counts: dict[str, float], scored_at: datetime | None, recent: list) -> Snapshot:
-    return Snapshot(counts, scored_at, tuple(Entry.of_json(item) for item in recent))
 
 
 def record_solicitation(
@@ -162,7 +166,8 @@ def record_solicitation(
         raise ValueError(f"unknown solicitation type '{channel}'")
     with transaction.atomic():
         try:
-            with transaction.atomic():
+            # Only an external id can collide: the sending path needs no savepoint.
+            with transaction.atomic() if external_id else nullcontext():
                 solicitation = Solicitation.objects.create(
                     customer=customer,
                     type=channel,
@@ -177,46 +182,54 @@ def record_solicitation(
                 raise
             existing = Solicitation.objects.get(source=source, external_id=external_id)
             return RecordedSolicitation(existing, created=False)
-        add_to_state(customer.pk, solicitation_type=channel, kind=kind, at=at)
+        snapshot = lock_state(customer.pk).with_solicitation(
+            current_policy(), solicitation_type=channel, kind=kind, at=at
+        )
+        save_state(customer.pk, snapshot)
     return RecordedSolicitation(solicitation, created=True)
 
 
-def add_to_state(customer_id: int, *, solicitation_type: str, kind: str, at: datetime) -> None:
-    """Update the customer's snapshot under a row lock: two workers never lose a count."""
-    state = locked_state(customer_id)
-    snapshot = snapshot_of(state.decayed_counts, state.scored_at, state.recent)
-    updated = snapshot.with_solicitation(
-        current_policy(), solicitation_type=solicitation_type, kind=kind, at=at
-    )
-    save_state(customer_id, updated)
+def lock_state(customer_id: int) -> Snapshot:
+    """Return the customer's snapshot, its row locked until commit: no worker loses a count.
 
-
-def locked_state(customer_id: int) -> PressureState:
-    """Return the customer's state row, locked until commit, creating it the first time."""
-    state = PressureState.objects.select_for_update().filter(customer_id=customer_id).first()
-    if state is not None:
-        return state
-    try:
-        with transaction.atomic():
-            return PressureState.objects.create(customer_id=customer_id)
-    except IntegrityError:
-        # Another worker created it first (its insert held ours until it committed).
-        return PressureState.objects.select_for_update().get(customer_id=customer_id)
+    The row is created the first time; when two workers create it at once, the second
+    insert waits for the first to commit, fails, and reads the row the first one wrote.
+    """
+    row = fetch_one(state_sql(for_update=True), [customer_id])
+    if row is None:
+        try:
+            with transaction.atomic():
+                PressureState.objects.create(customer_id=customer_id)
+        except IntegrityError:
+            pass
+        row = fetch_one(state_sql(for_update=True), [customer_id])
+    assert row is not None
+    return snapshot_of(*row)
 
 
 def save_state(customer_id: int, snapshot: Snapshot) -> None:
-    PressureState.objects.filter(customer_id=customer_id).update(
-        decayed_counts=dict(snapshot.decayed_counts),
-        scored_at=snapshot.scored_at,
-        recent=[entry.as_json() for entry in snapshot.recent],
-        updated_at=timezone.now(),
-    )
+    fields = {f.name: f for f in PressureState._meta.concrete_fields}
+    values = {
+        "decayed_counts": dict(snapshot.decayed_counts),
+        "scored_at": snapshot.scored_at,
+        "recent": [entry.as_json() for entry in snapshot.recent],
+        "updated_at": timezone.now(),
+    }
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(name)} = %s" for name in values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(PressureState._meta.db_table)} SET {assignments}"
+            " WHERE customer_id = %s",
+            [fields[name].get_db_prep_save(value, connection) for name, value in values.items()]
+            + [customer_id],
+        )
 
 
 @transaction.atomic
 def rebuild_pressure_state(*, customer: Customer) -> Snapshot:
     """Compute the customer's snapshot again from their whole history (after a policy change)."""
-    locked_state(customer.pk)
+    lock_state(customer.pk)
     history = customer.solicitations.values_list("type", "kind", "at")
     snapshot = fold(current_policy(), history)
     save_state(customer.pk, snapshot)
