@@ -164,6 +164,18 @@ def queries_per_check(check: Callable[..., Any], customers: list[Any]) -> float:
     return executed / len(customers)
 
 
+def time_round_trips(count: int) -> float:
+    """Return the seconds of the cheapest query, to read the others against (a loaded host)."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for _ in range(count):
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    return (time.perf_counter() - started) / count
+
+
 def time_records(customers: list[Any], *, one_transaction: bool) -> float:
     """Return the seconds per record_solicitation, each committed alone or all in one."""
     from django.db import transaction
@@ -212,6 +224,8 @@ def main() -> None:
             per_message = seconds / len(customers) * 1e6
             queries = queries_per_check(check, customers)
             print(f"{name:<34} {per_message:>11.0f} {queries:>16.1f}")
+        floor = time_round_trips(len(customers))
+        print(f"{'(floor: one SELECT 1 per message)':<34} {floor * 1e6:>11.0f} {1:>16.1f}")
         print(f"ratio naive/ours: {naive / ours:.1f}×")
         agree = all(map(same_verdict, our_verdicts, naive_verdicts))
         for ours_, theirs in zip(our_verdicts, naive_verdicts, strict=True):

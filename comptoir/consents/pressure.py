@@ -230,7 +230,10 @@ def save_state(customer_id: int, snapshot: Snapshot) -> None:
 def rebuild_pressure_state(*, customer: Customer) -> Snapshot:
     """Compute the customer's snapshot again from their whole history (after a policy change)."""
     lock_state(customer.pk)
-    history = customer.solicitations.values_list("type", "kind", "at")
+    history = list(customer.solicitations.values_list("type", "kind", "at"))
+    if not history:
+        PressureState.objects.filter(customer=customer).delete()
+        return Snapshot()
     snapshot = fold(current_policy(), history)
     save_state(customer.pk, snapshot)
     return snapshot

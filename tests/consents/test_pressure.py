@@ -36,6 +36,7 @@ from comptoir.consents.pressure import (
 from comptoir.consents.pressure_rules import Policy, fold
 from comptoir.customers.models import Customer
 from comptoir.messaging.models import Delivery, MessageKind, MessageTemplate, SendReason
+from comptoir.privacy.merging import merge_customers, undo_merge
 from comptoir.messaging.sending import Outbound, release_held_deliveries, send_outbound
 from comptoir.messaging.services import save_message_template
 from tests.customers.conftest import ApiClient
@@ -444,6 +445,21 @@ def test_the_rebuild_command_applies_a_new_half_life(customer, capsys):
     snapshot, _ = read_state(customer.pk)
     assert snapshot.score(current_policy(), TUESDAY_10H) == pytest.approx(0.5 + 0.5**0.5)
     assert "1 customers' pressure rebuilt" in capsys.readouterr().out
+
+
+def test_given_two_records_merged_then_the_kept_one_carries_both_pressures(customer, agent):
+    other = Customer.objects.create(first_name="Jeanne", last_name="M.")
+    solicit(customer, "email", TUESDAY_10H - 3 * DAY)
+    solicit(other, "meeting", TUESDAY_10H - 2 * DAY)
+
+    record = merge_customers(kept=customer, merged=other, actor=agent)
+
+    policy, (snapshot, _) = current_policy(), read_state(customer.pk)
+    assert snapshot.score(policy, TUESDAY_10H) == pytest.approx(
+        0.5 ** (3 / 7) + 4 * 0.5 ** (2 / 30)
+    )
+    undo_merge(record=record, actor=agent)
+    assert read_state(customer.pk)[0].score(policy, TUESDAY_10H) == pytest.approx(0.5 ** (3 / 7))
 
 
 @pytest.mark.django_db(transaction=True)
