@@ -3,7 +3,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from comptoir.consents.models import ConsentRecord, NoticeVersion, Preference, Suppression
+from comptoir.consents.models import (
+    ConsentRecord,
+    NoticeVersion,
+    Preference,
+    PressurePolicy,
+    Solicitation,
+    Suppression,
+)
+from comptoir.consents.pressure import save_pressure_policy
 from comptoir.consents.rules import normalise_value
 
 
@@ -60,3 +68,34 @@ class SuppressionAdmin(admin.ModelAdmin):
         # Stored as sends compare it: lower-cased email, E.164 phone.
         obj.value = normalise_value(obj.value, obj.channel)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(PressurePolicy)
+class PressurePolicyAdmin(admin.ModelAdmin):
+    """The company's one policy: weights, caps, delay, threshold and quiet hours."""
+
+    list_display = ("__str__", "score_threshold", "min_delay_hours", "quiet_from", "quiet_until")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One policy for the company: the sending path reads the first row only.
+        return not PressurePolicy.objects.exists()
+
+    def save_model(self, request: HttpRequest, obj: PressurePolicy, form: Any, change: bool) -> None:
+        save_pressure_policy(policy=obj)
+
+
+@admin.register(Solicitation)
+class SolicitationAdmin(admin.ModelAdmin):
+    """The history behind the pressure score, to read: services record it with the score."""
+
+    list_display = ("at", "customer", "type", "kind", "source", "note")
+    list_filter = ("type", "kind", "source")
+    date_hierarchy = "at"
+    raw_id_fields = ("customer",)
+    list_select_related = ("customer",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,24 +1,28 @@
-"""JSON API of the consent ledger: a customer's history, and recording a new statement."""
+"""JSON API of the consent ledger (a customer's history, a new statement) and of solicitations."""
 
 import ipaddress
 from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from comptoir.agents.api_auth import scope
-from comptoir.consents import queries, services
+from comptoir.consents import pressure, queries, services
 from comptoir.consents.models import (
     Channel,
     ConsentRecord,
     ConsentStatus,
     LegalBasis,
     Purpose,
+    Solicitation,
+    SolicitationType,
     Source,
 )
 from comptoir.customers.models import Customer
+from comptoir.messaging.models import MessageKind
 
 router = Router(tags=["consents"])
 
@@ -99,3 +103,49 @@ def record_consent(
         ),
     )
     return Status(201, record)
+
+
+class SolicitationIn(Schema):
+    type: str = Field(..., description=", ".join(SolicitationType.values))
+    kind: str = Field(MessageKind.MARKETING, description=", ".join(MessageKind.values))
+    at: datetime | None = Field(None, description="when it happened (default: now)")
+    source: str = Field("api", max_length=64, description="the system that reports it")
+    external_id: str = Field(
+        "", max_length=200, description="its id there: a retried call records nothing new"
+    )
+    note: str = Field("", max_length=300)
+
+
+class SolicitationOut(Schema):
+    id: int
+    type: str
+    kind: str
+    at: datetime
+    source: str
+    external_id: str
+    note: str
+
+
+@router.post(
+    "/customers/{customer_id}/solicitations",
+    response={200: SolicitationOut, 201: SolicitationOut},
+    auth=scope("events:write"),
+)
+def record_solicitation(
+    request: HttpRequest, customer_id: int, payload: SolicitationIn
+) -> Status[Solicitation]:
+    """Count a solicitation made outside Comptoir (a call, a meeting, a push) in the pressure."""
+    customer = get_object_or_404(Customer, pk=customer_id)
+    for name, allowed in (("type", SolicitationType.values), ("kind", MessageKind.values)):
+        if getattr(payload, name) not in allowed:
+            raise HttpError(422, f"unknown {name} (expected one of: {', '.join(allowed)})")
+    recorded = pressure.record_solicitation(
+        customer=customer,
+        channel=payload.type,
+        kind=payload.kind,
+        at=payload.at or timezone.now(),
+        source=payload.source or "api",
+        external_id=payload.external_id,
+        note=payload.note,
+    )
+    return Status(201 if recorded.created else 200, recorded.solicitation)

@@ -4,8 +4,10 @@ The ledger (`ConsentRecord`) is append-only: a change of mind is a new row, neve
 that the history can be shown to the customer or to the CNIL as it happened.
 """
 
+from datetime import time
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -216,3 +218,171 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} ({self.channel}, {self.reason})"
+
+
+class SolicitationType(models.TextChoices):
+    """How the company reached out to a customer; each weighs on them differently."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Letter")
+    PUSH = "push", _("Push notification")
+    CALL = "call", _("Outbound call")
+    MEETING = "meeting", _("Meeting")
+
+
+def default_type_weights() -> dict[str, dict[str, float]]:
+    # A meeting or a call asks more of the customer, and is remembered longer, than an email
+    # read in passing; a push is the lightest touch and forgotten in days.
+    return {
+        SolicitationType.EMAIL: {"weight": 1.0, "half_life_days": 7},
+        SolicitationType.SMS: {"weight": 2.0, "half_life_days": 14},
+        SolicitationType.LETTER: {"weight": 2.0, "half_life_days": 30},
+        SolicitationType.PUSH: {"weight": 0.5, "half_life_days": 3},
+        SolicitationType.CALL: {"weight": 3.0, "half_life_days": 14},
+        SolicitationType.MEETING: {"weight": 4.0, "half_life_days": 30},
+    }
+
+
+def default_caps() -> list[dict[str, object]]:
+    # Common practice in French retail: about three emails a week at most, SMS kept rare
+    # (a few a month), and all channels together capped by week and by month.
+    return [
+        {"type": SolicitationType.EMAIL, "max": 3, "days": 7},
+        {"type": SolicitationType.SMS, "max": 4, "days": 30},
+        {"type": SolicitationType.LETTER, "max": 2, "days": 30},
+        {"type": SolicitationType.PUSH, "max": 3, "days": 7},
+        {"type": "", "max": 4, "days": 7},
+        {"type": "", "max": 12, "days": 30},
+    ]
+
+
+def default_quiet_weekdays() -> list[int]:
+    return [6]  # Sunday
+
+
+class PressurePolicy(models.Model):
+    """The company's marketing-pressure rules; one row, edited in the admin.
+
+    Without a row, the defaults below apply. Weights and half-lives feed the score kept per
+    customer: after changing a half-life or raising a cap, run `comptoir rebuild-pressure`.
+    """
+
+    type_weights = models.JSONField(
+        _("weight and half-life per solicitation type"),
+        default=default_type_weights,
+        help_text=_(
+            'Per type: {"weight": points, "half_life_days": days after which it counts half}.'
+        ),
+    )
+    caps = models.JSONField(
+        _("caps"),
+        default=default_caps,
+        help_text=_(
+            'At most "max" solicitations in "days" days, per "type" (empty type: all channels).'
+        ),
+    )
+    min_delay_hours = models.FloatField(
+        _("minimum delay between two solicitations (hours)"), default=24
+    )
+    score_threshold = models.FloatField(
+        _("score threshold"),
+        default=8.0,
+        help_text=_("No relationship or marketing message while the score is at or above it."),
+    )
+    quiet_from = models.TimeField(_("quiet hours from"), default=time(20, 0))
+    quiet_until = models.TimeField(_("quiet hours until"), default=time(8, 0))
+    quiet_weekdays = models.JSONField(
+        _("quiet days of the week"),
+        default=default_quiet_weekdays,
+        blank=True,
+        help_text=_("Whole days without solicitation: 0 = Monday … 6 = Sunday."),
+    )
+    quiet_on_public_holidays = models.BooleanField(_("quiet on public holidays"), default=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    public_holidays_country = models.CharField(
+        _("country of the public holidays"), max_length=2, default="FR"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pressure policy")
+        verbose_name_plural = _("pressure policies")
+
+    def __str__(self) -> str:
+        return str(_("Marketing pressure policy"))
+
+    def clean(self) -> None:
+        from comptoir.consents.pressure_rules import PolicyError, Policy
+
+        try:
+            Policy.of(self)
+        except PolicyError as error:
+            raise ValidationError(str(error)) from error
+
+
+class Solicitation(models.Model):
+    """One time the company reached out to a customer, on any channel; rows are only added.
+
+    The history behind the pressure score: shown on the customer's page, and read again by
+    `rebuild_pressure_state`. A send never reads it (see PressureState).
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="solicitations"
+    )
+    type = models.CharField(_("type"), max_length=16, choices=SolicitationType.choices)
+    # A messaging.models.MessageKind value: transactional, relationship or marketing.
+    kind = models.CharField(_("kind"), max_length=16)
+    at = models.DateTimeField(_("at"))
+    # Who recorded it ("sending", "api", a shop's name…) and its own id of it: a retried API
+    # call with the same pair records nothing new.
+    source = models.CharField(_("source"), max_length=64, default="sending")
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("solicitation")
+        verbose_name_plural = _("solicitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="solicitation_unique_external_id",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "-at"], name="solicitation_customer_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.type} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PressureState(models.Model):
+    """What a send needs to know of a customer's past solicitations, in one small row.
+
+    Kept up to date by record_solicitation under a row lock, so that checking pressure reads
+    one row instead of the history: the decayed count per type at `scored_at`, and the most
+    recent solicitations the caps and the minimum delay look at (bounded by the largest cap).
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="pressure_state",
+    )
+    # {type: decayed count at scored_at}; the weight is applied when read, so that a new
+    # weight takes effect at once.
+    decayed_counts = models.JSONField(default=dict)
+    scored_at = models.DateTimeField(null=True)
+    # [[unix time, type, kind], …], oldest first.
+    recent = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("pressure state")
+        verbose_name_plural = _("pressure states")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} pressure"

@@ -1,9 +1,17 @@
-"""Reads of the consent ledger and preferences."""
+"""Reads of the consent ledger, preferences and marketing pressure."""
+
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from comptoir.consents.models import ConsentRecord, ConsentStatus, Preference, Purpose
+from comptoir.consents.models import (
+    ConsentRecord,
+    ConsentStatus,
+    Preference,
+    Purpose,
+    Solicitation,
+)
 from comptoir.consents.rules import effective_record, is_soft_opt_in
 from comptoir.customers.models import Customer
 
@@ -27,3 +35,23 @@ def is_marketing_accepted(customer: Customer, channel: str) -> bool:
 
 def find_preference(customer: Customer) -> Preference | None:
     return Preference.objects.filter(customer=customer).first()
+
+
+@dataclass(frozen=True)
+class PressureSummary:
+    score: float
+    threshold: float
+    latest: list[Solicitation]
+
+
+def get_pressure_summary(customer: Customer, *, latest: int = 5) -> PressureSummary:
+    """Return the customer's pressure score now, the policy's threshold and latest solicitations."""
+    from comptoir.consents.pressure import current_policy, read_state
+
+    policy = current_policy()
+    snapshot, _frequency = read_state(customer.pk)
+    return PressureSummary(
+        score=snapshot.score(policy, timezone.now()),
+        threshold=policy.score_threshold,
+        latest=list(customer.solicitations.order_by("-at", "-pk")[:latest]),
+    )

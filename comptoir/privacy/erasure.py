@@ -47,7 +47,10 @@ HANDLED = {
 }
 
 # Short codes the generic rule would blank but that say nothing about the person.
-KEEP_COLUMNS = {"customers.businessevent": ("source", "currency")}
+KEEP_COLUMNS = {
+    "customers.businessevent": ("source", "currency"),
+    "consents.solicitation": ("kind", "source"),
+}
 
 MESSAGE_BLANKS = {
     "subject": "",

@@ -22,6 +22,7 @@ from django.db import models, router, transaction
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
+from comptoir.consents import pressure
 from comptoir.consents import services as consents
 from comptoir.customers.models import Customer
 from comptoir.privacy.audit import Actor, is_erased, record_action
@@ -62,6 +63,8 @@ def merge_customers(*, kept: Customer, merged: Customer, actor: Agent | Actor) -
         snapshot = {"customer": serialise([merged]), "left_behind": serialise(left_behind(merged))}
         merged_id = merged.pk
         merged.delete()
+        # The kept record's pressure now counts the merged one's solicitations too.
+        pressure.rebuild_pressure_state(customer=kept)
         record = MergeRecord.objects.create(
             kept_id=kept.pk,
             merged_id=merged_id,
@@ -200,6 +203,8 @@ def undo_merge(*, record: MergeRecord, actor: Agent | Actor) -> Customer:
         for entry in record.moved:
             move_back(entry, record.kept_id, record.merged_id)
         restore_kept_fields(record.kept_id, record.kept_before)
+        for customer in Customer.objects.filter(pk__in=[record.kept_id, record.merged_id]):
+            pressure.rebuild_pressure_state(customer=customer)
         MergeRecord.objects.filter(pk=record.pk).update(
             undone_at=timezone.now(), undone_by=who.name, snapshot={}
         )

@@ -129,6 +129,7 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "api:list_events": Access.FORBIDDEN,
     "api:consent_history": Access.FORBIDDEN,
     "api:record_consent": Access.FORBIDDEN,
+    "api:record_solicitation": Access.FORBIDDEN,
     "api:export": Access.FORBIDDEN,
     # Providers' webhooks (django-anymail): posted by a provider's servers with the webhook
     # secret, never with a session; they answer 404 while no secret is set.
