@@ -83,3 +83,34 @@ __all__ = ["make_email", "override_settings"]
 # Fixtures shared by several test folders.
 from tests.browser_support import browser_page  # noqa: E402, F401
 from tests.comptoir_process import comptoir_processes  # noqa: E402, F401
+
+
+@pytest.fixture
+def no_marketing_pressure(db):
+    """A company without pressure rules: no quiet hours, caps or delay, a score never reached.
+
+    Quiet hours and caps depend on the clock and on earlier sends; tests that are not about
+    pressure (tests/consents/test_pressure.py is) must pass at any hour of any day.
+    """
+    from datetime import time
+
+    from comptoir.consents.models import PressurePolicy
+    from comptoir.consents.pressure import save_pressure_policy
+
+    return save_pressure_policy(
+        policy=PressurePolicy(
+            caps=[{"type": "", "max": 1_000_000, "days": 1}],
+            min_delay_hours=0,
+            score_threshold=1_000_000,
+            quiet_from=time(0, 0),
+            quiet_until=time(0, 0),
+            quiet_weekdays=[],
+            quiet_on_public_holidays=False,
+        )
+    )
+
+
+def wants_database(request) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )

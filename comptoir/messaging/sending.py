@@ -22,6 +22,7 @@ from comptoir.consents.pressure import check_pressure, record_solicitation
 from comptoir.consents.rules import Reason, may_send
 from comptoir.customers.models import BusinessEvent, Customer, Identity
 from comptoir.messaging.models import Delivery, MessageTemplate, SendReason
+from comptoir.sms.config import SmsConfig
 
 # Without a preference, a message goes by email, else by SMS; a letter only when asked for.
 DEFAULT_CHANNEL_ORDER = (Channel.EMAIL, Channel.SMS, Channel.LETTER)
@@ -154,12 +155,14 @@ def choose_channel(outbound: Outbound, at: datetime) -> ChannelChoice:
 
 
 def available_channels(template: MessageTemplate) -> list[str]:
-    """Return the channels this template has a version for."""
+    """Return the channels this template has a version for, and Comptoir can send on."""
     if template.channel == Channel.LETTER:
         return [Channel.LETTER]
     channels = [template.channel]
     live = template.live_version
-    if live is not None and live.sms_text.strip() and Channel.SMS not in channels:
+    # Without a provider configured, an SMS could only fail: the message goes another way.
+    sms_ready = SmsConfig.current().is_configured
+    if sms_ready and live is not None and live.sms_text.strip() and Channel.SMS not in channels:
         channels.append(Channel.SMS)
     return channels
 

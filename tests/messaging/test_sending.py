@@ -30,6 +30,14 @@ def no_worker(settings):
 
 
 @pytest.fixture
+def sms_provider(settings):
+    """SMS configured (the provider is never called: these tests do not dispatch SMS)."""
+    settings.COMPTOIR_SMS_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+    settings.COMPTOIR_SMS_AUTH_TOKEN = "token"
+    settings.COMPTOIR_SMS_SENDER = "COMPTOIR"
+
+
+@pytest.fixture
 def catalogue(db):
     load_catalogue()
 
@@ -127,7 +135,9 @@ def test_a_customer_without_any_address_gets_a_refused_delivery_saying_so(catalo
     assert (delivery.status, delivery.refusal_reason) == ("refused", Reason.NO_ADDRESS)
 
 
-def test_the_preferred_channel_wins_among_those_consent_allows(catalogue, customer, no_worker):
+def test_the_preferred_channel_wins_among_those_consent_allows(
+    catalogue, customer, no_worker, sms_provider
+):
     Identity.objects.create(customer=customer, kind=Identity.Kind.PHONE, value=PHONE)
     Preference.objects.create(customer=customer, preferred_channel=Channel.SMS)
     grant(customer, Purpose.MARKETING, Channel.EMAIL)
@@ -147,7 +157,7 @@ def test_the_preferred_channel_wins_among_those_consent_allows(catalogue, custom
     assert (with_sms_consent.channel, with_sms_consent.recipient) == ("sms", PHONE)
 
 
-def test_one_message_never_goes_on_two_channels(catalogue, customer, no_worker):
+def test_one_message_never_goes_on_two_channels(catalogue, customer, no_worker, sms_provider):
     Identity.objects.create(customer=customer, kind=Identity.Kind.PHONE, value=PHONE)
     welcome = with_sms_text(template("welcome"), "Bienvenue ! STOP au 36180")
     grant(customer, Purpose.MARKETING, Channel.EMAIL)
@@ -225,3 +235,15 @@ def test_the_messages_api_needs_its_scope(catalogue, customer):
         "/api/messages", {"template": "welcome", "email": EMAIL}, content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_sms_is_not_chosen_when_no_provider_is_configured(catalogue, customer, no_worker):
+    Identity.objects.create(customer=customer, kind=Identity.Kind.PHONE, value=PHONE)
+    Preference.objects.create(customer=customer, preferred_channel=Channel.SMS)
+    grant(customer, Purpose.MARKETING, Channel.SMS)
+    grant(customer, Purpose.MARKETING, Channel.EMAIL)
+    welcome = with_sms_text(template("welcome"), "Bienvenue ! STOP au 36180")
+
+    delivery = send_outbound(Outbound(template=welcome, customer=customer))
+
+    assert (delivery.channel, delivery.status) == ("email", "queued")
