@@ -3,13 +3,27 @@
 The gate's rules read the template (its links, its blocks, its subject), so every customer's
 rendering of one version gets the same verdict; checking the version once keeps a campaign's
 send cost per message independent of the gate's (spelling, links).
+
+An email version is checked as it leaves: rendered (its layout and blocks in place) for a
+named customer with the template's sample event, with the sender and the List-Unsubscribe
+headers the sending path gives it. Its MJML source alone has neither: a call to action in
+an mj-button, an unsubscribe link in the footer block are not links there.
 """
 
+from email.utils import formataddr
 from functools import lru_cache
 
+from django.conf import settings
+
+from comptoir.consents.links import list_unsubscribe_headers
+from comptoir.customers.models import Customer
 from comptoir.messaging.models import MessageKind, MessageTemplateVersion
 from comptoir.messaging.quality_gate import Draft, Finding, check_message
-from comptoir.messaging.rendering import GATE_KIND
+from comptoir.messaging.rendering import GATE_KIND, TemplateError, render_message
+
+# Whom a version is rendered for: a first name, so that the greeting is personal, as it is
+# for most customers (an unknown first name is a warning, never an error).
+SAMPLE_CUSTOMER_FIELDS = {"pk": 0, "first_name": "Camille", "last_name": "Martin"}
 
 
 @lru_cache(maxsize=256)
@@ -25,12 +39,27 @@ def blocking_findings(version_id: int, channel: str) -> tuple[Finding, ...]:
             is_template=True,
         )
     elif channel == "email":
+        customer = Customer(**SAMPLE_CUSTOMER_FIELDS)
+        try:
+            rendered = render_message(
+                template=template,
+                customer=customer,
+                event=template.sample_event,
+                subject=version.subject,
+                body=version.body,
+            )
+        except TemplateError:
+            return ()  # each delivery is refused for it, with the error (dispatch)
         draft = Draft(
             channel="email",
-            kind=GATE_KIND[MessageKind(template.kind)],
-            subject=version.subject,
-            html=version.body,
-            is_template=True,
+            kind=rendered.kind,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            from_address=formataddr(
+                (settings.COMPTOIR_SUPPORT_NAME, settings.COMPTOIR_SUPPORT_ADDRESS)
+            ),
+            headers=list_unsubscribe_headers(customer, rendered.purpose),
         )
     else:
         return ()

@@ -13,3 +13,8 @@ def send_delivery_task(delivery_id: int) -> str:
 @task()
 def send_due_deliveries_task() -> int:
     return dispatch.send_due_deliveries()
+
+
+@task()
+def send_deliveries_task(delivery_ids: list[int]) -> dict[str, int]:
+    return dispatch.send_deliveries(delivery_ids)
