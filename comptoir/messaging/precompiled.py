@@ -72,7 +72,9 @@ VOID = plain_text.VOID | {"img", "meta", "link"}
 LINK_START, LINK_TARGET, LINK_END, SIGNATURE = "\ue000", "\ue001", "\ue002", "\ue003"
 MARKERS = LINK_START + LINK_TARGET + LINK_END + SIGNATURE
 DROP_MARKERS = str.maketrans("", "", MARKERS)
-INNERMOST_LINK = re.compile(f"{LINK_START}([^{LINK_START}]*?){LINK_TARGET}([^{LINK_END}]*){LINK_END}")
+INNERMOST_LINK = re.compile(
+    f"{LINK_START}([^{LINK_START}]*?){LINK_TARGET}([^{LINK_END}]*){LINK_END}"
+)
 SPACES_AROUND_LINE_BREAK = re.compile(" *\n *")
 JINJA_OPENERS = re.compile(r"\{(?=[{%#])")
 TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.S)
@@ -156,9 +158,7 @@ def protect_tag(begin: str, parts: list[tuple[str, str]], tokens: Tokens) -> str
         return tokens.add("{{ " + inner + " }}", control=False)
     keyword = parts[0][1] if parts else ""
     if keyword in STRUCTURE_TAGS:
-        if keyword in ("extends", "include") and not (
-            len(parts) == 2 and parts[1][0] == "string"
-        ):
+        if keyword in ("extends", "include") and not (len(parts) == 2 and parts[1][0] == "string"):
             raise NotCompilable(f"{keyword} of something else than a block name")
         if keyword == "block" and len(parts) != 2:
             raise NotCompilable("scoped or required blocks are not compiled once")
@@ -176,7 +176,9 @@ def flatten(body: str, blocks: dict[str, str], environment_for: Any) -> tuple[st
     """
     tokens = Tokens.new()
     protect_environment = environment_for({}, autoescape=False)
-    protected_blocks = {name: protect(protect_environment, source, tokens) for name, source in blocks.items()}
+    protected_blocks = {
+        name: protect(protect_environment, source, tokens) for name, source in blocks.items()
+    }
     protected_body = protect(protect_environment, body, tokens)
     flat = environment_for(protected_blocks, autoescape=False).from_string(protected_body).render()
     numbered = Tokens(tokens.nonce, {})
@@ -199,9 +201,15 @@ def check_token_places(flat: str, tokens: Tokens) -> None:
     style_depth = 0
     position = 0
     for match in TAG.finditer(flat):
-        check_text(flat[position : match.start()], tokens, frames, is_mjml, content_depth, style_depth)
+        check_text(
+            flat[position : match.start()], tokens, frames, is_mjml, content_depth, style_depth
+        )
         position = match.end()
-        closing, name, attributes = match.group(1), (match.group(2) or "").lower(), match.group(3) or ""
+        closing, name, attributes = (
+            match.group(1),
+            (match.group(2) or "").lower(),
+            match.group(3) or "",
+        )
         if not name:  # a comment
             if token_pattern.search(match.group()):
                 raise NotCompilable("a Jinja tag in an HTML comment")
@@ -328,7 +336,9 @@ class TemplateTextWriter(TextWriter):
 
     def handle_data(self, data: str) -> None:
         if self.hidden:
-            self.out.extend(t for t in self.tokens.pattern.findall(data) if self.tokens.is_control(t))
+            self.out.extend(
+                t for t in self.tokens.pattern.findall(data) if self.tokens.is_control(t)
+            )
         else:
             super().handle_data(data)
 

@@ -48,7 +48,9 @@ def invitation(catalogue) -> MessageTemplate:
     return template
 
 
-def customer(name: str, *, email: str | None = None, phone: str | None = None, **fields) -> Customer:
+def customer(
+    name: str, *, email: str | None = None, phone: str | None = None, **fields
+) -> Customer:
     person = Customer.objects.create(first_name=name, **fields)
     if email:
         Identity.objects.create(customer=person, kind=Identity.Kind.EMAIL, value=email)
@@ -76,7 +78,9 @@ def varied_population() -> list[Customer]:
     consent(withdrawn, ConsentStatus.WITHDRAWN)
     suppressed = customer("Chloé", email="chloe@example.fr")
     consent(suppressed, ConsentStatus.GRANTED)
-    Suppression.objects.create(value="chloe@example.fr", channel=Channel.EMAIL, reason="hard_bounce")
+    Suppression.objects.create(
+        value="chloe@example.fr", channel=Channel.EMAIL, reason="hard_bounce"
+    )
     unsubscribed = customer("Denis", email="denis@example.fr")
     consent(unsubscribed, ConsentStatus.GRANTED)
     Suppression.objects.create(
@@ -115,9 +119,7 @@ def varied_population() -> list[Customer]:
 
 
 def decisions(deliveries: list[Delivery]) -> list[tuple[int, str, str, str, str]]:
-    return [
-        (d.customer_id, d.channel, d.recipient, d.status, d.refusal_reason) for d in deliveries
-    ]
+    return [(d.customer_id, d.channel, d.recipient, d.status, d.refusal_reason) for d in deliveries]
 
 
 def campaign(template: MessageTemplate, name: str) -> Campaign:
@@ -219,9 +221,7 @@ def test_batch_dispatch_refuses_what_consent_no_longer_allows(invitation, mailou
         [Outbound(invitation, p, campaign=campaign(invitation, "live")) for p in people]
     )
     queued = [d for d in deliveries if d.status == Delivery.Status.QUEUED and d.channel == "email"]
-    Suppression.objects.create(
-        value=queued[0].recipient, channel=Channel.EMAIL, reason="complaint"
-    )
+    Suppression.objects.create(value=queued[0].recipient, channel=Channel.EMAIL, reason="complaint")
 
     counts = dispatch.send_deliveries([d.pk for d in queued])
 
@@ -231,7 +231,9 @@ def test_batch_dispatch_refuses_what_consent_no_longer_allows(invitation, mailou
     assert len(mailoutbox) == len(queued) - 1
 
 
-def queries_to_decide_and_send(template: MessageTemplate, people: list[Customer]) -> tuple[int, int]:
+def queries_to_decide_and_send(
+    template: MessageTemplate, people: list[Customer]
+) -> tuple[int, int]:
     """Count the queries of each half, the INSERT of the new deliveries counted once (SQLite
     takes at most 999 parameters a statement, so Django splits a large one)."""
     outbounds = [Outbound(template, p, campaign=campaign(template, "c")) for p in people]
@@ -274,7 +276,9 @@ def readers(db) -> list[Customer]:
     ]
 
 
-def both_ways(template: MessageTemplate, person: Customer) -> tuple[tuple[str, str], tuple[str, str]]:
+def both_ways(
+    template: MessageTemplate, person: Customer
+) -> tuple[tuple[str, str], tuple[str, str]]:
     blocks = rendering.current_blocks()
     context = rendering.build_context(
         template=template, customer=person, event=template.sample_event, extra=None
@@ -289,9 +293,7 @@ def both_ways(template: MessageTemplate, person: Customer) -> tuple[tuple[str, s
     )
 
 
-def test_every_catalogue_template_compiled_once_renders_the_full_path_message(
-    catalogue, readers
-):
+def test_every_catalogue_template_compiled_once_renders_the_full_path_message(catalogue, readers):
     for template in MessageTemplate.objects.all():
         for person in readers:
             fast, full = both_ways(template, person)
