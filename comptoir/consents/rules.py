@@ -22,9 +22,13 @@ may have arrived in between. The rules, in order:
 A postal letter follows its own rules (may_send_letter): no suppression list (an address
 does not bounce or complain), and marketing by post is opt-out in France - allowed unless
 the customer refused or withdrew it.
+
+A batch of sends (a campaign's chunk) reads the rows these rules need once for all its
+customers (`ConsentFacts.read`) and passes them to `may_send`: the same rules, fewer queries.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -90,6 +94,50 @@ class Decision:
         return self.allowed
 
 
+@dataclass
+class ConsentFacts:
+    """The rows the rules read, for a batch of customers: read once, asked many times.
+
+    Holds every consent record and preference of those customers and the suppression
+    entries of their addresses; a customer or an address outside the batch is not in it.
+    """
+
+    records: dict[int, list[ConsentRecord]] = field(default_factory=dict)
+    # (value, channel) -> (reason, created_at); value as stored (an address or its hash).
+    suppressions: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    # customer id -> preference (absent: the customer never set one).
+    preferences: dict[int, Preference] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, customers: Sequence[Customer], addresses: Iterable[tuple[str, str]]) -> "ConsentFacts":
+        """Read the facts for these customers and these (address, channel) pairs in three
+        queries; the customers' identities should be prefetched."""
+        ids = [customer.pk for customer in customers]
+        facts = cls()
+        for record in ConsentRecord.objects.filter(customer_id__in=ids):
+            facts.records.setdefault(record.customer_id, []).append(record)
+        facts.preferences = {p.customer_id: p for p in Preference.objects.filter(customer_id__in=ids)}
+        values: set[str] = set()
+        channels: set[str] = set()
+        for address, channel in addresses:
+            value = normalise_value(address, channel)
+            values.update((value, hashed_value(value)))
+            channels.add(channel)
+        for value, channel, reason, created_at in Suppression.objects.filter(
+            value__in=values, channel__in=channels
+        ).values_list("value", "channel", "reason", "created_at"):
+            facts.suppressions[(value, channel)] = (reason, created_at)
+        return facts
+
+    def suppressed(self, values: Iterable[str], channel: str, at: datetime) -> list[tuple[str, str]]:
+        found = []
+        for value in values:
+            entry = self.suppressions.get((value, channel))
+            if entry is not None and entry[1] <= at:
+                found.append((value, entry[0]))
+        return found
+
+
 def may_send(
     customer: Customer,
     purpose: str,
@@ -98,23 +146,25 @@ def may_send(
     *,
     recipient: str | None = None,
     topic: str | None = None,
+    facts: ConsentFacts | None = None,
 ) -> Decision:
     """Say whether a message of this purpose may go to this customer on this channel at `at`.
 
     `recipient` is the address or number the message would go to; without it every address
     the customer has on the channel is considered, and one that is not suppressed is enough.
+    `facts`, read once for a batch, stand for the queries otherwise made for this customer.
     """
     at = at or timezone.now()
     if channel == Channel.LETTER:
         return may_send_letter(customer, purpose, at, recipient=recipient, topic=topic)
     if purpose != Purpose.PROFILING:
-        blocked = suppression_reason(customer, purpose, channel, at, recipient)
+        blocked = suppression_reason(customer, purpose, channel, at, recipient, facts)
         if blocked:
             return Decision(False, blocked)
     if purpose == Purpose.SERVICE:
         return Decision(True, Reason.SERVICE)
 
-    latest = effective_record(customer, purpose, channel, at)
+    latest = effective_record(customer, purpose, channel, at, facts)
     if latest is not None and latest.status != ConsentStatus.GRANTED:
         return Decision(False, Reason(latest.status))
     if latest is None:
@@ -124,7 +174,7 @@ def may_send(
     else:
         decision = Decision(True, Reason.GRANTED)
 
-    if purpose == Purpose.MARKETING and topic and not wants_topic(customer, topic):
+    if purpose == Purpose.MARKETING and topic and not wants_topic(customer, topic, facts):
         return Decision(False, Reason.TOPIC_NOT_CHOSEN)
     return decision
 
@@ -163,15 +213,22 @@ def is_soft_opt_in(customer: Customer, purpose: str, channel: str, at: datetime)
 
 
 def effective_record(
-    customer: Customer, purpose: str, channel: str, at: datetime
+    customer: Customer, purpose: str, channel: str, at: datetime, facts: ConsentFacts | None = None
 ) -> ConsentRecord | None:
     """Return the ledger row that decides for this purpose and channel at `at`, if any."""
-    records = ConsentRecord.objects.filter(
-        customer=customer,
-        purpose=purpose,
-        channel__in=[channel, Channel.ANY],
-        collected_at__lte=at,
-    )
+    if facts is None:
+        records: Iterable[ConsentRecord] = ConsentRecord.objects.filter(
+            customer=customer,
+            purpose=purpose,
+            channel__in=[channel, Channel.ANY],
+            collected_at__lte=at,
+        )
+    else:
+        records = [
+            r
+            for r in facts.records.get(customer.pk, [])
+            if r.purpose == purpose and r.channel in (channel, Channel.ANY) and r.collected_at <= at
+        ]
     # On the same instant, the negative statement sorts last and so wins.
     ordered = sorted(
         records, key=lambda r: (r.collected_at, r.status != ConsentStatus.GRANTED, r.pk)
@@ -186,7 +243,12 @@ def effective_record(
 
 
 def suppression_reason(
-    customer: Customer, purpose: str, channel: str, at: datetime, recipient: str | None
+    customer: Customer,
+    purpose: str,
+    channel: str,
+    at: datetime,
+    recipient: str | None,
+    facts: ConsentFacts | None = None,
 ) -> str | None:
     """Return why the suppression list stops this send, or None."""
     if recipient is not None:
@@ -201,12 +263,13 @@ def suppression_reason(
             return Reason.NO_ADDRESS
     # An erased person's addresses are kept only as keyed hashes (comptoir.privacy.erasure).
     hashed = {hashed_value(value): value for value in values}
-    reasons: dict[str, str] = {
-        hashed.get(value, value): reason
-        for value, reason in Suppression.objects.filter(
+    if facts is None:
+        found: Iterable[tuple[str, str]] = Suppression.objects.filter(
             value__in=[*values, *hashed], channel=channel, created_at__lte=at
         ).values_list("value", "reason")
-    }
+    else:
+        found = facts.suppressed([*values, *hashed], channel, at)
+    reasons: dict[str, str] = {hashed.get(value, value): reason for value, reason in found}
     stopping = {
         value: reason
         for value, reason in reasons.items()
@@ -240,6 +303,9 @@ def hashed_value(value: str) -> str:
     return f"{HASH_PREFIX}{digest}"
 
 
-def wants_topic(customer: Customer, topic: str) -> bool:
-    preference = Preference.objects.filter(customer=customer).only("topics").first()
+def wants_topic(customer: Customer, topic: str, facts: ConsentFacts | None = None) -> bool:
+    if facts is None:
+        preference = Preference.objects.filter(customer=customer).only("topics").first()
+    else:
+        preference = facts.preferences.get(customer.pk)
     return preference is None or topic in preference.topics

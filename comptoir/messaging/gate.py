@@ -1,22 +1,31 @@
 """The quality gate at send time: a template version is checked once, not once per customer.
 
 The gate's rules read what the template makes of any customer (its links, its blocks, its
-subject, its greeting), so the version is rendered once for a sample customer with its
-sample event, exactly as the preview shows it, and the verdict holds for every recipient.
-That keeps a campaign's cost per message independent of the gate's (spelling, links).
+subject, its greeting), so every customer's rendering of one version gets the same verdict;
+checking the version once keeps a campaign's cost per message independent of the gate's
+(spelling, links).
+
+An email version is checked as it leaves: rendered (its layout and blocks in place) for a
+named sample customer with the template's sample event, exactly as the preview shows it, with
+the sender and the List-Unsubscribe headers the sending path gives it. Its MJML source alone
+has neither: a call to action in an mj-button, an unsubscribe link in the footer block are
+not links there.
 """
 
+from email.utils import formataddr
 from functools import lru_cache
+
+from django.conf import settings
 
 from comptoir.consents.links import list_unsubscribe_headers
 from comptoir.customers.models import Customer
 from comptoir.messaging.models import MessageKind, MessageTemplateVersion
 from comptoir.messaging.quality_gate import ERROR, Draft, Finding, check_message
-from comptoir.messaging.rendering import GATE_KIND, RenderedMessage, render_message
+from comptoir.messaging.rendering import GATE_KIND, RenderedMessage, TemplateError, render_message
 
-# Whom the version is rendered for: a name, so that the greeting is personalised as it is for
-# a customer whose first name is known.
-SAMPLE_CUSTOMER = {"first_name": "Camille", "last_name": "Durand", "language": "fr"}
+# Whom a version is rendered for: a first name, so that the greeting is personal, as it is
+# for most customers (an unknown first name is a warning, never an error).
+SAMPLE_CUSTOMER_FIELDS = {"pk": 0, "first_name": "Camille", "last_name": "Martin"}
 
 
 def gate_findings(rendered: RenderedMessage, customer: Customer) -> list[Finding]:
@@ -27,6 +36,9 @@ def gate_findings(rendered: RenderedMessage, customer: Customer) -> list[Finding
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
+        from_address=formataddr(
+            (settings.COMPTOIR_SUPPORT_NAME, settings.COMPTOIR_SUPPORT_ADDRESS)
+        ),
         headers=list_unsubscribe_headers(customer, rendered.purpose),
     )
     return check_message(draft)
@@ -37,7 +49,8 @@ def blocking_findings(version_id: int, channel: str) -> tuple[Finding, ...]:
     """Return the errors that stop this template version from being sent on the channel.
 
     Versions are only ever added, never changed, so the answer can be kept for the process.
-    A version that cannot be rendered is left to the renderer, which says why per delivery.
+    A version that cannot be rendered is left to the renderer, which refuses each delivery
+    with the error (dispatch).
     """
     version = MessageTemplateVersion.objects.select_related("template").get(pk=version_id)
     template = version.template
@@ -50,14 +63,17 @@ def blocking_findings(version_id: int, channel: str) -> tuple[Finding, ...]:
         )
         findings = check_message(draft)
     elif channel == "email":
-        sample = Customer(pk=0, **SAMPLE_CUSTOMER)
-        rendered = render_message(
-            template=template,
-            customer=sample,
-            event=template.sample_event,
-            subject=version.subject,
-            body=version.body,
-        )
+        sample = Customer(**SAMPLE_CUSTOMER_FIELDS)
+        try:
+            rendered = render_message(
+                template=template,
+                customer=sample,
+                event=template.sample_event,
+                subject=version.subject,
+                body=version.body,
+            )
+        except TemplateError:
+            return ()
         findings = gate_findings(rendered, sample)
     else:
         return ()

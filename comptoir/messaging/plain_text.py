@@ -19,6 +19,8 @@ SIGNATURE_BLOCKS = {"reassurance", "footer"}
 SIGNATURE_SEPARATOR = "-- "
 # Ordinary white space collapses; the no-break spaces of French typography stay.
 SPACES = re.compile(r"[ \t\r\n\f\v]+")
+DOUBLE_SPACES = re.compile(" {2,}")
+BLANK_LINES = re.compile(r"\n{3,}")
 
 
 class TextWriter(HTMLParser):
@@ -39,10 +41,8 @@ class TextWriter(HTMLParser):
         block = values.get("data-block", "")
         style = values.get("style", "").replace(" ", "").lower()
         hides = tag in HIDDEN_TAGS or block in LEFT_OUT_BLOCKS or "display:none" in style
-        if block in SIGNATURE_BLOCKS and not self.signature_started and not self.hidden:
-            self.signature_started = True
-            if "".join(self.out).strip():
-                self.out.append(f"\n\n{SIGNATURE_SEPARATOR}\n")
+        if block in SIGNATURE_BLOCKS and not self.hidden:
+            self.start_signature()
         if tag in PARAGRAPHS:
             self.out.append("\n\n")
         elif tag in LINE_BREAKS:
@@ -66,19 +66,30 @@ class TextWriter(HTMLParser):
         elif tag in LINE_BREAKS - {"br"}:
             self.out.append("\n")
 
+    def start_signature(self) -> None:
+        if self.signature_started:
+            return
+        self.signature_started = True
+        if "".join(self.out).strip():
+            self.out.append(f"\n\n{SIGNATURE_SEPARATOR}\n")
+
     def close_link(self) -> None:
         href, start = self.links.pop()
         if self.hidden or not href or href.startswith("#"):
             return
-        label = SPACES.sub(" ", "".join(self.out[start:])).strip()
-        target = href.removeprefix("mailto:")
-        # A link without words is an image (the logo): the text part has nothing to show.
-        if label and label != target:
-            self.out.append(f" ({target})")
+        self.out.append(link_suffix("".join(self.out[start:]), href))
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.out.append(SPACES.sub(" ", data))
+
+
+def link_suffix(label: str, href: str) -> str:
+    """What follows a link's words in the text part: its URL, unless the words are the URL."""
+    label = SPACES.sub(" ", label).strip()
+    target = href.removeprefix("mailto:")
+    # A link without words is an image (the logo): the text part has nothing to show.
+    return f" ({target})" if label and label != target else ""
 
 
 def html_to_plain_text(html: str) -> str:
@@ -86,8 +97,20 @@ def html_to_plain_text(html: str) -> str:
     writer = TextWriter()
     writer.feed(html)
     writer.close()
-    lines = []
-    for line in "".join(writer.out).split("\n"):
-        lines.append(line if line == SIGNATURE_SEPARATOR else re.sub(" {2,}", " ", line).strip(" "))
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n ")
+    return tidy("".join(writer.out))
+
+
+def tidy(text: str) -> str:
+    """Lay out the writer's output: one space between words, at most one blank line."""
+    text = "\n".join(map(tidy_line, text.split("\n")))
+    text = BLANK_LINES.sub("\n\n", text).strip("\n ")
     return text.replace(f"\n{SIGNATURE_SEPARATOR}\n\n", f"\n{SIGNATURE_SEPARATOR}\n")
+
+
+def tidy_line(line: str) -> str:
+    if line == SIGNATURE_SEPARATOR:
+        return line
+    # Most lines have no double space: the test is much cheaper than the substitution.
+    if "  " in line:
+        line = DOUBLE_SPACES.sub(" ", line)
+    return line.strip(" ")

@@ -7,11 +7,15 @@ renders empty instead of failing, and every failure of a template, whatever its 
 back as a TemplateError with a message an author can act on.
 """
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import css_inline
@@ -21,6 +25,7 @@ from django.utils.translation import gettext as _
 from jinja2 import (
     ChainableUndefined,
     FunctionLoader,
+    Template,
     TemplateNotFound,
     TemplateSyntaxError,
     pass_context,
@@ -34,7 +39,10 @@ from comptoir.customers.models import BusinessEvent, Customer, Identity
 from comptoir.customers.profile import greeting
 from comptoir.messaging.models import PURPOSE_OF_KIND, MessageBlock, MessageKind, MessageTemplate
 from comptoir.messaging.plain_text import html_to_plain_text
+from comptoir.messaging.precompiled import CompiledMessage, NotCompilable, compile_once
 from comptoir.messaging.quality_gate import MARKETING, RELATIONSHIP, TRANSACTIONAL
+
+logger = logging.getLogger(__name__)
 
 # The quality gate's word for each kind of template.
 GATE_KIND = {
@@ -187,13 +195,18 @@ def check_template_source(source: str) -> None:
 def render_source(
     source: str, context: Mapping[str, Any], blocks: Mapping[str, str], *, autoescape: bool
 ) -> str:
-    environment = make_environment(blocks, autoescape=autoescape)
     try:
-        return environment.from_string(source).render(context)
+        return parsed_source(source, BlockSet(blocks), autoescape).render(context)
     # A template is user code: a syntax error, a missing block, a division by zero… must come
     # back as a message for its author, never as a server error.
     except Exception as error:
         raise TemplateError(describe(error)) from error
+
+
+@lru_cache(maxsize=512)
+def parsed_source(source: str, blocks: "BlockSet", autoescape: bool) -> Template:
+    """The source parsed once (a subject, an SMS text): the sandbox is the same each time."""
+    return make_environment(blocks, autoescape=autoescape).from_string(source)
 
 
 # --- From source to email parts ----------------------------------------------------------
@@ -326,25 +339,116 @@ def render_message(
     `subject` and `body` replace the template's own, to preview an edit before it is saved.
     Raises TemplateError when the template cannot be rendered.
     """
-    blocks = dict(MessageBlock.objects.values_list("name", "body"))
+    blocks = current_blocks()
     context = build_context(template=template, customer=customer, event=event, extra=extra)
-    rendered_subject = one_line(
-        render_source(
-            template.subject if subject is None else subject, context, blocks, autoescape=False
-        )
-    )
+    subject_source = template.subject if subject is None else subject
+    body_source = template.body if body is None else body
+    rendered_subject = one_line(render_source(subject_source, context, blocks, autoescape=False))
     context["subject"] = rendered_subject
-    html = compile_html(
-        render_source(template.body if body is None else body, context, blocks, autoescape=True)
-    )
+    html, text = render_body(body_source, context, blocks)
     kind = MessageKind(template.kind)
     return RenderedMessage(
         subject=rendered_subject,
         html=html,
-        text=html_to_plain_text(html),
+        text=text,
         kind=GATE_KIND[kind],
         purpose=str(PURPOSE_OF_KIND[kind]),
     )
+
+
+def render_body(body: str, context: dict[str, Any], blocks: Mapping[str, str]) -> tuple[str, str]:
+    """Return the HTML and text parts: from the body compiled once when it can be."""
+    key = (body, BlockSet(blocks))
+    compiled = compiled_body(*key)
+    verdict = VERDICTS.get(key)
+    if compiled is not None and verdict is not False:
+        try:
+            fast = compiled.render_html(context), compiled.render_text(context)
+        # Whatever fails (a division by zero in a value) fails again in the full path below,
+        # which says it in the author's words.
+        except Exception:
+            fast = None
+        if fast is not None and verdict:
+            return fast
+        if fast is not None:
+            html = render_in_full(body, context, blocks)
+            full = html, html_to_plain_text(html)
+            if len(VERDICTS) > 512:  # previews of edits: each is a body of its own
+                VERDICTS.clear()
+            VERDICTS[key] = same_message(fast, full)
+            if not VERDICTS[key]:
+                logger.warning("a template compiled once renders differently: rendered in full")
+            return full
+    html = render_in_full(body, context, blocks)
+    return html, html_to_plain_text(html)
+
+
+def render_in_full(body: str, context: dict[str, Any], blocks: Mapping[str, str]) -> str:
+    return compile_html(render_source(body, context, blocks, autoescape=True))
+
+
+# Whether a body's compiled form gave the full path's message for the first customer it met
+# (False: rendered in full from then on).
+VERDICTS: dict[tuple[str, "BlockSet"], bool] = {}
+
+
+def same_message(fast: tuple[str, str], full: tuple[str, str]) -> bool:
+    """Whether two renderings are one message: the same text part, and the same HTML once
+    both are written by the same serialiser (Jinja escapes ' as &#39;, html5ever does not)
+    with white space runs as one space (the compiler keeps the blank lines left by a
+    template's {% if %} tags, which a browser shows as one space like any other run)."""
+    return fast[1] == full[1] and normalised_html(fast[0]) == normalised_html(full[0])
+
+
+def normalised_html(html: str) -> str:
+    serialised = css_inline.CSSInliner(
+        inline_style_tags=False, keep_style_tags=True, load_remote_stylesheets=False
+    ).inline(html)
+    return HTML_SPACES.sub(" ", serialised)
+
+
+HTML_SPACES = re.compile(r"[ \t\r\n\f]+")
+
+
+class BlockSet(dict[str, str]):
+    """The message blocks as a cache key (a dict cannot be one)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+
+# A version is compiled once per process; a few hundred cover every template in use, and an
+# edited block or body is another key (never a stale compilation).
+@lru_cache(maxsize=256)
+def compiled_body(body: str, blocks: BlockSet) -> CompiledMessage | None:
+    try:
+        return compile_once(body, dict(blocks), make_environment, compile_html)
+    except (NotCompilable, TemplateError, TemplateSyntaxError, TemplateNotFound, SecurityError):
+        return None
+    except Exception:  # the full path will say what is wrong, per customer, as before
+        logger.exception("compiling a template once failed; it is rendered in full")
+        return None
+
+
+_shared_blocks: ContextVar[dict[str, str] | None] = ContextVar("shared_blocks", default=None)
+
+
+def current_blocks() -> dict[str, str]:
+    shared = _shared_blocks.get()
+    if shared is not None:
+        return shared
+    return dict(MessageBlock.objects.values_list("name", "body"))
+
+
+@contextmanager
+def blocks_read_once() -> Iterator[None]:
+    """Within this block, every rendering uses the message blocks read once here (a batch
+    of sends reads them once, not once per message)."""
+    token = _shared_blocks.set(dict(MessageBlock.objects.values_list("name", "body")))
+    try:
+        yield
+    finally:
+        _shared_blocks.reset(token)
 
 
 def render_text(

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from comptoir.campaigns.models import Campaign
 from comptoir.consents.models import Channel, Preference
 from comptoir.consents.pressure import check_pressure, record_solicitation
-from comptoir.consents.rules import Reason, may_send
+from comptoir.consents.rules import ConsentFacts, Reason, may_send
 from comptoir.customers.models import BusinessEvent, Customer, Identity
 from comptoir.messaging.models import Delivery, MessageTemplate, SendReason
 from comptoir.sms.config import SmsConfig
@@ -73,21 +74,8 @@ def send_outbound(outbound: Outbound, *, at: datetime | None = None) -> Delivery
     choice = choose_channel(outbound, at)
     try:
         with transaction.atomic():
-            delivery = Delivery.objects.create(
-                customer=outbound.customer,
-                template=template,
-                template_version=template.live_version,
-                event=outbound.event,
-                context=dict(outbound.context),
-                campaign=outbound.campaign,
-                dedupe_key=key,
-                channel=choice.channel,
-                recipient=choice.recipient,
-                purpose=template.purpose,
-                status=choice.status,
-                refusal_reason=choice.reason,
-                next_attempt_at=choice.retry_at,
-            )
+            delivery = new_delivery(outbound, key, choice)
+            delivery.save(force_insert=True)
             if choice.status == Delivery.Status.QUEUED:
                 record_solicitation(
                     customer=outbound.customer, channel=choice.channel, kind=template.kind, at=at
@@ -101,8 +89,101 @@ def send_outbound(outbound: Outbound, *, at: datetime | None = None) -> Delivery
 
 
 def send_outbound_many(outbounds: list[Outbound], *, at: datetime | None = None) -> list[Delivery]:
-    """Send a batch (a campaign's chunk) through the same path; the batch may share reads."""
-    return [send_outbound(outbound, at=at) for outbound in outbounds]
+    """Send a batch (a campaign's chunk) through the same path, with the same decisions as
+    send_outbound one by one, in a few queries for the whole batch.
+
+    The reads are shared (identities, preferences, consent records, suppressions, deliveries
+    already recorded), the decisions are taken in order as send_outbound would, and the new
+    deliveries are inserted at once. Should another request record one of these messages at
+    the same time, the batch gives way: nothing of it is kept and each message goes through
+    send_outbound, which returns the delivery already recorded.
+    """
+    at = at or timezone.now()
+    if not outbounds:
+        return []
+    customers = list({id(o.customer): o.customer for o in outbounds}.values())
+    prefetch_related_objects(
+        [c for c in customers if "identities" not in getattr(c, "_prefetched_objects_cache", {})],
+        "identities",
+    )
+    keys = [dedupe_key_of(outbound) for outbound in outbounds]
+    recorded = deliveries_recorded(outbounds, keys)
+    facts = ConsentFacts.read(customers, addresses_of(customers))
+    results: list[Delivery | None] = [None] * len(outbounds)
+    new: list[Delivery] = []
+    try:
+        with transaction.atomic():
+            for index, (outbound, key) in enumerate(zip(outbounds, keys, strict=True)):
+                existing = recorded.get((outbound.customer.pk, key)) if key else None
+                if existing is not None:
+                    results[index] = existing
+                    continue
+                delivery = new_delivery(outbound, key, choose_channel(outbound, at, facts))
+                if delivery.status == Delivery.Status.QUEUED:
+                    record_solicitation(
+                        customer=outbound.customer,
+                        channel=delivery.channel,
+                        kind=outbound.template.kind,
+                        at=at,
+                    )
+                if key:
+                    recorded[(outbound.customer.pk, key)] = delivery
+                results[index] = delivery
+                new.append(delivery)
+            Delivery.objects.bulk_create(new)
+    except IntegrityError:
+        # Another request recorded one of these messages first: one by one, each finds it.
+        return [send_outbound(outbound, at=at) for outbound in outbounds]
+    queued = [d.pk for d in new if d.status == Delivery.Status.QUEUED]
+    if queued:
+        wake_worker_for_batch_after_commit(queued)
+    return [delivery for delivery in results if delivery is not None]
+
+
+def deliveries_recorded(
+    outbounds: list[Outbound], keys: list[str]
+) -> dict[tuple[int, str], Delivery]:
+    """The deliveries already recorded for these customers and dedupe keys, in one query."""
+    wanted = {(o.customer.pk, key) for o, key in zip(outbounds, keys, strict=True) if key}
+    if not wanted:
+        return {}
+    found = Delivery.objects.filter(
+        customer_id__in={customer for customer, _key in wanted},
+        dedupe_key__in={key for _customer, key in wanted},
+    )
+    return {
+        (d.customer_id, d.dedupe_key): d for d in found if (d.customer_id, d.dedupe_key) in wanted
+    }
+
+
+def addresses_of(customers: list[Customer]) -> list[tuple[str, str]]:
+    """Every (address, channel) the batch may send to, for the suppression list."""
+    pairs = []
+    for customer in customers:
+        for channel in (Channel.EMAIL, Channel.SMS):
+            address = recipient_on(customer, channel)
+            if address:
+                pairs.append((address, channel))
+    return pairs
+
+
+def new_delivery(outbound: Outbound, key: str, choice: ChannelChoice) -> Delivery:
+    template = outbound.template
+    return Delivery(
+        customer=outbound.customer,
+        template=template,
+        template_version=template.live_version,
+        event=outbound.event,
+        context=dict(outbound.context),
+        campaign=outbound.campaign,
+        dedupe_key=key,
+        channel=choice.channel,
+        recipient=choice.recipient,
+        purpose=template.purpose,
+        status=choice.status,
+        refusal_reason=choice.reason,
+        next_attempt_at=choice.retry_at,
+    )
 
 
 def dedupe_key_of(outbound: Outbound) -> str:
@@ -115,16 +196,20 @@ def dedupe_key_of(outbound: Outbound) -> str:
     return ""
 
 
-def choose_channel(outbound: Outbound, at: datetime) -> ChannelChoice:
+def choose_channel(
+    outbound: Outbound, at: datetime, facts: ConsentFacts | None = None
+) -> ChannelChoice:
     """Pick the customer's preferred channel among those consent and pressure allow.
 
     When no channel is allowed, the answer says why on the first channel tried: a consent
-    refusal, or a pressure hold (deferred until the rule lets go, or dropped).
+    refusal, or a pressure hold (deferred until the rule lets go, or dropped). `facts` are
+    the consent rows a batch read once.
     """
     customer, template = outbound.customer, outbound.template
     refusal: ChannelChoice | None = None
     hold: ChannelChoice | None = None
-    for channel in channels_in_preferred_order(customer, available_channels(template)):
+    channels = available_channels(template)
+    for channel in channels_in_preferred_order(customer, channels, facts):
         recipient = recipient_on(customer, channel)
         if not recipient:
             refusal = refusal or ChannelChoice(
@@ -132,7 +217,13 @@ def choose_channel(outbound: Outbound, at: datetime) -> ChannelChoice:
             )
             continue
         decision = may_send(
-            customer, template.purpose, channel, at, recipient=recipient, topic=outbound.topic
+            customer,
+            template.purpose,
+            channel,
+            at,
+            recipient=recipient,
+            topic=outbound.topic,
+            facts=facts,
         )
         if not decision.allowed:
             refusal = refusal or ChannelChoice(
@@ -167,12 +258,18 @@ def available_channels(template: MessageTemplate) -> list[str]:
     return channels
 
 
-def channels_in_preferred_order(customer: Customer, channels: list[str]) -> list[str]:
-    preferred = (
-        Preference.objects.filter(customer=customer)
-        .values_list("preferred_channel", flat=True)
-        .first()
-    )
+def channels_in_preferred_order(
+    customer: Customer, channels: list[str], facts: ConsentFacts | None = None
+) -> list[str]:
+    if facts is None:
+        preferred = (
+            Preference.objects.filter(customer=customer)
+            .values_list("preferred_channel", flat=True)
+            .first()
+        )
+    else:
+        preference = facts.preferences.get(customer.pk)
+        preferred = preference.preferred_channel if preference is not None else None
     order = [preferred, *DEFAULT_CHANNEL_ORDER] if preferred else list(DEFAULT_CHANNEL_ORDER)
     return sorted(channels, key=lambda c: order.index(c) if c in order else len(order))
 
@@ -187,6 +284,17 @@ def recipient_on(customer: Customer, channel: str) -> str:
     # The oldest address is the one the customer gave first (prefetch identities to batch).
     values = sorted((i.pk, i.value) for i in customer.identities.all() if i.kind == kind)
     return values[0][1] if values else ""
+
+
+def wake_worker_for_batch_after_commit(delivery_ids: list[int]) -> None:
+    """One task for a batch's queued deliveries: the worker sends them as a batch."""
+
+    def wake_worker() -> None:
+        from comptoir.messaging.tasks import send_deliveries_task
+
+        send_deliveries_task.enqueue(delivery_ids)
+
+    transaction.on_commit(wake_worker)
 
 
 def wake_worker_after_commit(delivery: Delivery) -> None:

@@ -18,3 +18,8 @@ def send_due_deliveries_task() -> int:
 @task()
 def release_held_deliveries_task() -> int:
     return sending.release_held_deliveries()
+
+
+@task()
+def send_deliveries_task(delivery_ids: list[int]) -> dict[str, int]:
+    return dispatch.send_deliveries(delivery_ids)
