@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from comptoir.consents.rules import ConsentFacts, may_send
 from comptoir.customers.models import Customer
-from comptoir.messaging import throttling
+from comptoir.messaging import throttling, tracking
 from comptoir.messaging.adapters import (
     ChannelAdapter,
     PermanentSendError,
@@ -173,7 +173,7 @@ def send_batch(delivery_ids: Sequence[int], adapter: ChannelAdapter | None) -> C
     adapters: dict[str, ChannelAdapter] = {}
     marks = BatchMarks()
     counts: Counter[str] = Counter()
-    with blocks_read_once():
+    with blocks_read_once(), tracking.read_once_for_batch(facts):
         for delivery, customer in zip(deliveries, customers, strict=True):
             channel_adapter = adapter or adapters.get(delivery.channel)
             if channel_adapter is None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from comptoir.campaigns.models import Campaign
 from comptoir.consents.models import Channel, Preference
-from comptoir.consents.pressure import check_pressure, record_solicitation
+from comptoir.consents.pressure import PressureBatch, check_pressure, record_solicitation
 from comptoir.consents.rules import ConsentFacts, Reason, may_send
 from comptoir.customers.models import BusinessEvent, Customer, Identity
 from comptoir.messaging.models import Delivery, MessageTemplate, SendReason
@@ -113,14 +113,16 @@ def send_outbound_many(outbounds: list[Outbound], *, at: datetime | None = None)
     new: list[Delivery] = []
     try:
         with transaction.atomic():
+            pressure = PressureBatch([customer.pk for customer in customers])
             for index, (outbound, key) in enumerate(zip(outbounds, keys, strict=True)):
                 existing = recorded.get((outbound.customer.pk, key)) if key else None
                 if existing is not None:
                     results[index] = existing
                     continue
-                delivery = new_delivery(outbound, key, choose_channel(outbound, at, facts))
+                choice = choose_channel(outbound, at, facts, pressure)
+                delivery = new_delivery(outbound, key, choice)
                 if delivery.status == Delivery.Status.QUEUED:
-                    record_solicitation(
+                    pressure.record(
                         customer=outbound.customer,
                         channel=delivery.channel,
                         kind=outbound.template.kind,
@@ -131,6 +133,7 @@ def send_outbound_many(outbounds: list[Outbound], *, at: datetime | None = None)
                 results[index] = delivery
                 new.append(delivery)
             Delivery.objects.bulk_create(new)
+            pressure.save()
     except IntegrityError:
         # Another request recorded one of these messages first: one by one, each finds it.
         return [send_outbound(outbound, at=at) for outbound in outbounds]
@@ -197,13 +200,16 @@ def dedupe_key_of(outbound: Outbound) -> str:
 
 
 def choose_channel(
-    outbound: Outbound, at: datetime, facts: ConsentFacts | None = None
+    outbound: Outbound,
+    at: datetime,
+    facts: ConsentFacts | None = None,
+    pressure: PressureBatch | None = None,
 ) -> ChannelChoice:
     """Pick the customer's preferred channel among those consent and pressure allow.
 
     When no channel is allowed, the answer says why on the first channel tried: a consent
     refusal, or a pressure hold (deferred until the rule lets go, or dropped). `facts` are
-    the consent rows a batch read once.
+    the consent rows a batch read once, `pressure` its customers' pressure read once.
     """
     customer, template = outbound.customer, outbound.template
     refusal: ChannelChoice | None = None
@@ -230,7 +236,9 @@ def choose_channel(
                 channel, recipient, Delivery.Status.REFUSED, decision.reason
             )
             continue
-        verdict = check_pressure(customer=customer, channel=channel, kind=template.kind, at=at)
+        verdict = (pressure.check if pressure else check_pressure)(
+            customer=customer, channel=channel, kind=template.kind, at=at
+        )
         if not verdict.allowed:
             deferred = outbound.defer_when_pressured and verdict.retry_at is not None
             hold = hold or ChannelChoice(

@@ -34,6 +34,9 @@ Yahoo's image proxies fetch on a real open, so they count.
 import html
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -50,7 +53,7 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 
 from comptoir.consents.models import Channel, Purpose
-from comptoir.consents.rules import Reason, may_send
+from comptoir.consents.rules import ConsentFacts, Reason, may_send
 from comptoir.customers.models import Customer
 from comptoir.messaging.models import Delivery, TrackingEvent, TrackingPolicy
 from comptoir.messaging.quality_gate import UNSUBSCRIBE_LINK
@@ -111,14 +114,36 @@ class TrackedLink:
 # --- The company's policy and the customer's consent --------------------------------------
 
 
+# A batch of sends (messaging.dispatch.send_batch) reads the policy once and passes the
+# consent rows it read for its customers: (policy, facts) while it runs.
+BATCH_READS: ContextVar[tuple[TrackingPolicy, ConsentFacts] | None] = ContextVar(
+    "tracking_batch_reads", default=None
+)
+
+
 def current_policy() -> TrackingPolicy:
     """Return the company's tracking policy, or the defaults from COMPTOIR_TRACKING."""
+    batch = BATCH_READS.get()
+    if batch is not None:
+        return batch[0]
     return TrackingPolicy.objects.filter(pk=1).first() or TrackingPolicy()
+
+
+@contextmanager
+def read_once_for_batch(facts: ConsentFacts) -> Iterator[None]:
+    """Within this block, the policy is read once and consent comes from the batch's facts."""
+    token = BATCH_READS.set((current_policy(), facts))
+    try:
+        yield
+    finally:
+        BATCH_READS.reset(token)
 
 
 def profiling_decision(customer: Customer, at: datetime | None = None) -> str:
     """Return the consent rules' reason for profiling this customer (granted, refused…)."""
-    return may_send(customer, Purpose.PROFILING, Channel.EMAIL, at).reason
+    batch = BATCH_READS.get()
+    facts = batch[1] if batch is not None else None
+    return may_send(customer, Purpose.PROFILING, Channel.EMAIL, at, facts=facts).reason
 
 
 def opens_allowed(reason: str) -> bool:

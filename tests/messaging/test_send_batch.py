@@ -40,12 +40,19 @@ def catalogue(db) -> None:
 
 
 @pytest.fixture
-def invitation(catalogue) -> MessageTemplate:
-    """A marketing template that may also go by SMS."""
+def invitation(catalogue, settings) -> MessageTemplate:
+    """A marketing template that may also go by SMS (an SMS provider configured)."""
+    settings.COMPTOIR_SMS_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+    settings.COMPTOIR_SMS_AUTH_TOKEN = "token"
+    settings.COMPTOIR_SMS_SENDER = "COMPTOIR"
     template = MessageTemplate.objects.get(slug="live-session-invitation")
-    template.sms_text = "{{ greeting }} Live le {{ event.session_on|date_fr }}. STOP au 36111"
-    template.save()
-    return template
+    return save_message_template(
+        template=template,
+        subject=template.subject,
+        body=template.body,
+        sms_text="{{ greeting }} Live le {{ event.session_on|date_fr }}. STOP au 36111",
+        author=None,
+    )
 
 
 def customer(
@@ -340,3 +347,51 @@ def test_a_value_that_changes_the_layout_of_the_text_part_renders_as_in_full(cat
         assert compiled is not None
         full = rendering.render_in_full(body, context, blocks)
         assert compiled.render_text(context) == html_to_plain_text(full), extra
+
+
+def test_a_batch_holds_back_what_marketing_pressure_holds_back_as_one_send_would(invitation):
+    """Given the default pressure rules, a Tuesday at 10:00, customers solicited the evening
+    before or not; when one batch sends each the invitation then an offer, then each gets
+    what one send at a time gives: held by the minimum delay, or the invitation sent and the
+    offer held because the invitation now counts."""
+    from comptoir.consents.models import PressurePolicy
+    from comptoir.consents.pressure import record_solicitation, save_pressure_policy
+
+    PressurePolicy.objects.all().delete()  # the calm one of tests/messaging/conftest.py
+    save_pressure_policy(policy=PressurePolicy())
+    tuesday = timezone.make_aware(timezone.datetime(2026, 11, 24, 10, 0))
+    offers = MessageTemplate.objects.get(slug="personal-offers-updated")
+
+    def population(start: int) -> list[Customer]:
+        people = email_population(4, start)
+        for person in people:
+            ConsentRecord.objects.create(
+                customer=person,
+                purpose=Purpose.MARKETING,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.GRANTED,
+                source=Source.FORM,
+                collected_at=tuesday - timedelta(days=30),
+            )
+        for person in people[:2]:
+            record_solicitation(
+                customer=person, channel="email", kind="marketing", at=tuesday - timedelta(hours=14)
+            )
+        return people
+
+    def outbounds(people: list[Customer]) -> list[Outbound]:
+        return [
+            Outbound(template=template, customer=person, dedupe_key=template.slug)
+            for person in people
+            for template in (invitation, offers)
+        ]
+
+    batch = send_outbound_many(outbounds(population(0)), at=tuesday)
+    one_by_one = [send_outbound(outbound, at=tuesday) for outbound in outbounds(population(10))]
+
+    def verdicts(deliveries: list[Delivery]) -> list[tuple[str, str]]:
+        return [(d.status, d.refusal_reason) for d in deliveries]
+
+    assert verdicts(batch) == verdicts(one_by_one)
+    assert verdicts(batch)[:2] == [("held", "pressure_min_delay")] * 2
+    assert verdicts(batch)[4:6] == [("queued", ""), ("held", "pressure_min_delay")]
