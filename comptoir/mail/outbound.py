@@ -42,11 +42,6 @@ def build_email(delivery: Delivery, outgoing: Outgoing) -> EmailMessage:
     )
     if outgoing.html:
         email.attach_alternative(outgoing.html, "text/html")
-    # Comptoir tracks opens and clicks itself, under the customer's consent
-    # (messaging.tracking); a provider's own pixel and link rewriting would bypass that rule.
-    # Other backends ignore these attributes.
-    email.track_opens = False  # type: ignore[attr-defined]
-    email.track_clicks = False  # type: ignore[attr-defined]
     return email
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.conftest import wants_database
+from tests.routing.conftest import outsider, outsourced_team  # noqa: F401 (fixtures)
 from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
 
 
