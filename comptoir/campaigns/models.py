@@ -108,9 +108,7 @@ class CampaignRecipient(models.Model):
         verbose_name = _("campaign recipient")
         verbose_name_plural = _("campaign recipients")
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "customer"], name="campaign_recipient_once"
-            )
+            models.UniqueConstraint(fields=["campaign", "customer"], name="campaign_recipient_once")
         ]
 
     def __str__(self) -> str:

@@ -72,9 +72,7 @@ def audience_ids(campaign: Campaign) -> list[int]:
     if campaign.segment_id is not None and campaign.status == Campaign.Status.DRAFT:
         members = Customer.objects.filter(segments=campaign.segment_id)
         return list(members.order_by("pk").values_list("pk", flat=True))
-    return list(
-        campaign.recipients.order_by("customer_id").values_list("customer_id", flat=True)
-    )
+    return list(campaign.recipients.order_by("customer_id").values_list("customer_id", flat=True))
 
 
 def list_sample_recipients(campaign: Campaign, count: int = 10) -> list[Customer]:

@@ -140,7 +140,9 @@ def cancel_campaign(*, campaign: Campaign, at: datetime | None = None) -> bool:
         if cancelled:
             Delivery.objects.filter(
                 campaign=campaign, status__in=[Delivery.Status.QUEUED, Delivery.Status.HELD]
-            ).update(status=Delivery.Status.FAILED, last_error=CANCELLED_ERROR, next_attempt_at=None)
+            ).update(
+                status=Delivery.Status.FAILED, last_error=CANCELLED_ERROR, next_attempt_at=None
+            )
     return cancelled
 
 

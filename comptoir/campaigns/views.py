@@ -223,9 +223,7 @@ def campaign_export(request: AgentRequest, pk: int) -> StreamingHttpResponse:
     # Semicolons and a BOM, for French spreadsheets (as the figures export does).
     writer = csv.writer(Echo(), delimiter=";")
     lines = (writer.writerow(row) for row in export_rows(campaign))
-    response = StreamingHttpResponse(
-        iter_with_bom(lines), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(iter_with_bom(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.csv"'
     return response
 

@@ -62,6 +62,9 @@ def test_given_an_uploaded_list_when_the_campaign_is_created_then_its_recipients
 def test_a_campaign_goes_to_a_segment_or_a_list_never_both(invitation, segment):
     with pytest.raises(ValueError):
         services.create_campaign(
-            name="Les deux", template=invitation, segment=segment,
-            recipient_list=BytesIO(b"a@b.fr"), created_by=None,
+            name="Les deux",
+            template=invitation,
+            segment=segment,
+            recipient_list=BytesIO(b"a@b.fr"),
+            created_by=None,
         )

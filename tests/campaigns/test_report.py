@@ -43,10 +43,19 @@ def finished(campaign, customers) -> Campaign:
     deliver(campaign, people[1], opened_at=now)
     deliver(campaign, people[2])
     deliver(campaign, people[3], status=Delivery.Status.BOUNCED)
-    deliver(campaign, people[4], status=Delivery.Status.HELD,
-            refusal_reason=SendReason.PRESSURE_MIN_DELAY, next_attempt_at=now)
-    deliver(campaign, people[5], status=Delivery.Status.REFUSED,
-            refusal_reason=SendReason.PRESSURE_SCORE)
+    deliver(
+        campaign,
+        people[4],
+        status=Delivery.Status.HELD,
+        refusal_reason=SendReason.PRESSURE_MIN_DELAY,
+        next_attempt_at=now,
+    )
+    deliver(
+        campaign,
+        people[5],
+        status=Delivery.Status.REFUSED,
+        refusal_reason=SendReason.PRESSURE_SCORE,
+    )
     deliver(campaign, people[6], status=Delivery.Status.REFUSED, refusal_reason=Reason.WITHDRAWN)
     deliver(campaign, people[7], status=Delivery.Status.REFUSED, refusal_reason=Reason.NO_OPT_IN)
     deliver(campaign, people[8], status=Delivery.Status.REFUSED, refusal_reason=Reason.NO_OPT_IN)

@@ -110,10 +110,14 @@ def test_given_a_paused_campaign_then_nothing_is_recorded_until_it_resumes_where
     invitation, segment, no_worker
 ):
     campaign = launched(make_campaign(invitation, segment, rate_per_minute=60))
-    services.advance_campaign(campaign_id=campaign.pk, at=campaign.started_at + timedelta(seconds=2))
+    services.advance_campaign(
+        campaign_id=campaign.pk, at=campaign.started_at + timedelta(seconds=2)
+    )
     assert services.pause_campaign(campaign=campaign)
 
-    paused = services.advance_campaign(campaign_id=campaign.pk, at=timezone.now() + timedelta(hours=1))
+    paused = services.advance_campaign(
+        campaign_id=campaign.pk, at=timezone.now() + timedelta(hours=1)
+    )
     assert paused == 0
     assert not services.pause_campaign(campaign=campaign), "already paused"
 
@@ -130,7 +134,9 @@ def test_given_a_cancelled_campaign_then_its_unsent_deliveries_never_leave(
     invitation, segment, no_worker, smtp_sink
 ):
     campaign = launched(make_campaign(invitation, segment, rate_per_minute=60))
-    services.advance_campaign(campaign_id=campaign.pk, at=campaign.started_at + timedelta(seconds=2))
+    services.advance_campaign(
+        campaign_id=campaign.pk, at=campaign.started_at + timedelta(seconds=2)
+    )
 
     assert services.cancel_campaign(campaign=campaign)
     services.advance_campaign(campaign_id=campaign.pk, at=timezone.now() + timedelta(hours=1))
@@ -152,7 +158,9 @@ def test_given_customers_who_left_marketing_or_the_topic_then_they_are_refused_w
     segment.customers.add(stranger)
     campaign = launched(make_campaign(invitation, segment, topic="events"))
 
-    services.advance_campaign(campaign_id=campaign.pk, at=campaign.started_at + timedelta(minutes=1))
+    services.advance_campaign(
+        campaign_id=campaign.pk, at=campaign.started_at + timedelta(minutes=1)
+    )
 
     reasons = dict(
         Delivery.objects.filter(campaign=campaign).values_list("customer_id", "refusal_reason")
@@ -180,9 +188,9 @@ def test_given_a_sending_campaign_when_the_worker_sweeps_then_the_emails_reach_t
     assert first["List-Unsubscribe"]
     body = first.get_body(preferencelist=("plain",)).get_content()
     assert "10 décembre" in body and "18 h 30" in body
-    assert set(
-        Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)
-    ) == {Delivery.Status.SENT}
+    assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {
+        Delivery.Status.SENT
+    }
     # A second sweep finds the campaign done and records nothing.
     assert services.advance_sending_campaigns(at=timezone.now() + timedelta(hours=1)) == 0
     assert dispatch.send_due_deliveries() == 0

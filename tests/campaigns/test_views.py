@@ -92,7 +92,9 @@ def test_admin_creates_a_campaign_for_a_segment_and_sees_the_launch_confirmation
     assert response.status_code == 302
     assert response["Location"] == reverse("campaigns:detail", args=[campaign.pk])
     assert (campaign.rate_per_minute, campaign.topic, campaign.defer_when_pressured) == (
-        300, "events", True
+        300,
+        "events",
+        True,
     )
     assert campaign.details["time"] == "18 h 30"
 
@@ -179,7 +181,7 @@ def test_the_report_page_and_the_csv_export_show_each_delivery(admin_client, sen
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )
     Delivery.objects.filter(campaign=sent_campaign, recipient="client1@example.fr").update(
-        recipient="=HYPERLINK(\"http://evil\")"
+        recipient='=HYPERLINK("http://evil")'
     )
     page = admin_client.get(reverse("campaigns:detail", args=[sent_campaign.pk]))
     assert page.status_code == 200

@@ -6,86 +6,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('customers', '0004_customer_postal_address'),
-        ('messaging', '0007_delivery_provider_id_and_tracking'),
+        ("campaigns", "0001_initial"),
+        ("customers", "0004_customer_postal_address"),
+        ("messaging", "0007_delivery_provider_id_and_tracking"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CampaignRecipient',
+            name="CampaignRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign recipient',
-                'verbose_name_plural': 'campaign recipients',
+                "verbose_name": "campaign recipient",
+                "verbose_name_plural": "campaign recipients",
             },
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="campaign",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='credit_since',
+            model_name="campaign",
+            name="credit_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='details',
-            field=models.JSONField(blank=True, default=dict, verbose_name='details'),
+            model_name="campaign",
+            name="details",
+            field=models.JSONField(blank=True, default=dict, verbose_name="details"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='last_customer_id',
-            field=models.BigIntegerField(default=0, verbose_name='last customer done'),
+            model_name="campaign",
+            name="last_customer_id",
+            field=models.BigIntegerField(default=0, verbose_name="last customer done"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='list_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='uploaded list'),
+            model_name="campaign",
+            name="list_name",
+            field=models.CharField(blank=True, max_length=200, verbose_name="uploaded list"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='rate_per_minute',
-            field=models.PositiveIntegerField(default=600, verbose_name='messages per minute'),
+            model_name="campaign",
+            name="rate_per_minute",
+            field=models.PositiveIntegerField(default=600, verbose_name="messages per minute"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='topic',
-            field=models.CharField(blank=True, max_length=64, verbose_name='topic'),
+            model_name="campaign",
+            name="topic",
+            field=models.CharField(blank=True, max_length=64, verbose_name="topic"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='unknown_entries',
-            field=models.JSONField(blank=True, default=list, verbose_name='unknown entries'),
+            model_name="campaign",
+            name="unknown_entries",
+            field=models.JSONField(blank=True, default=list, verbose_name="unknown entries"),
         ),
         migrations.AlterField(
-            model_name='campaign',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('sending', 'Sending'), ('paused', 'Paused'), ('done', 'Done'), ('cancelled', 'Cancelled')], db_index=True, default='draft', max_length=16, verbose_name='status'),
+            model_name="campaign",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("sending", "Sending"),
+                    ("paused", "Paused"),
+                    ("done", "Done"),
+                    ("cancelled", "Cancelled"),
+                ],
+                db_index=True,
+                default="draft",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('rate_per_minute__gte', 1)), name='campaign_rate_positive'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rate_per_minute__gte", 1)), name="campaign_rate_positive"
+            ),
         ),
         migrations.AddField(
-            model_name='campaignrecipient',
-            name='campaign',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='campaigns.campaign'),
+            model_name="campaignrecipient",
+            name="campaign",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="recipients",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='campaignrecipient',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='campaign_recipients', to='customers.customer'),
+            model_name="campaignrecipient",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="campaign_recipients",
+                to="customers.customer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaignrecipient',
-            constraint=models.UniqueConstraint(fields=('campaign', 'customer'), name='campaign_recipient_once'),
+            model_name="campaignrecipient",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "customer"), name="campaign_recipient_once"
+            ),
         ),
     ]

@@ -38,9 +38,14 @@ class Command(BaseCommand):
         # lock, and the dedupe key sends nobody twice whoever records first.
         finished = services.run_campaign(
             campaign_id=campaign.pk,
-            on_chunk=lambda count: self.stdout.write(f"recorded {count}", ending="\n"),
+            on_chunk=self.progress,
         )
         self.stdout.write(f"campaign {finished.pk}: {finished.status}")
+
+    def progress(self, count: int) -> None:
+        # Flushed: a supervisor (or a test) reads the progress from a pipe as it happens.
+        self.stdout.write(f"recorded {count}")
+        self.stdout.flush()
 
     def report(self, campaign: Campaign, *, as_json: bool) -> None:
         report = queries.get_report(campaign)
