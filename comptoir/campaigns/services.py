@@ -206,7 +206,7 @@ def send_next_chunk(
     at = at or timezone.now()
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("template__live_version")
             .get(pk=campaign_id)
         )
