@@ -87,10 +87,6 @@ class Campaign(TimeStampedModel):
     def is_list(self) -> bool:
         return self.segment_id is None
 
-    @property
-    def is_running(self) -> bool:
-        return self.status == self.Status.SENDING
-
 
 class CampaignRecipient(models.Model):
     """A customer the campaign is for, fixed when the list is uploaded or the segment launched.

@@ -18,7 +18,7 @@ from comptoir.agents.models import Agent
 from comptoir.campaigns import queries, services
 from comptoir.campaigns.forms import CampaignForm, OutboundFilterForm
 from comptoir.campaigns.models import Campaign
-from comptoir.messaging.gate import blocking_findings
+from comptoir.messaging.gate import blocking_findings, gate_findings
 from comptoir.messaging.models import Delivery
 from comptoir.messaging.rendering import TemplateError, render_message
 
@@ -104,13 +104,15 @@ def campaign_preview(request: AgentRequest, pk: int) -> HttpResponse:
     context: dict[str, object] = {"campaign": campaign, "samples": samples, "customer": customer}
     if customer is not None:
         try:
-            context["rendered"] = render_message(
-                template=campaign.template,
-                customer=customer,
-                event=campaign.details,
+            rendered = render_message(
+                template=campaign.template, customer=customer, event=campaign.details
             )
         except TemplateError as error:
             context["error"] = str(error)
+        else:
+            context["rendered"] = rendered
+            # With the campaign's details, not the template's sample event: what will leave.
+            context["findings"] = gate_findings(rendered, customer)
         context["refusal"] = queries.consent_refusal(campaign, customer, timezone.now())
         context["refusal_label"] = queries.reason_label(context["refusal"] or "")
     return render(request, "campaigns/preview.html", context)

@@ -210,7 +210,8 @@ def test_the_campaign_list_costs_the_same_queries_however_many_campaigns(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = admin_client.get(url)
-    assert page.content.decode().count(reverse("campaigns:detail", args=[1])[:-2]) >= 6
+    content = page.content.decode()
+    assert all(f"Campagne {number}" in content for number in range(5))
 
 
 def test_outbound_lists_what_left_filtered_in_constant_queries(
