@@ -27,7 +27,7 @@ FAILURE_REASONS = [SendReason.QUALITY_GATE, SendReason.TEMPLATE_ERROR]
 # the company's doing, not an answer to the campaign).
 UNSUBSCRIBE_SOURCES = [Source.ONE_CLICK, Source.PREFERENCE_CENTRE, Source.COMPLAINT]
 # The consent forecast before a launch asks the rules for this many recipients at most.
-FORECAST_SAMPLE = 300
+FORECAST_SAMPLE = 200
 
 
 def list_campaigns() -> QuerySet[Campaign]:
