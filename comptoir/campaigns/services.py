@@ -8,6 +8,7 @@ and were a chunk ever recorded twice (two runners on SQLite, which has no row lo
 dedupe key `campaign:<id>` per customer, unique on Delivery, still sends nobody twice.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from comptoir.campaigns.models import Campaign, CampaignRecipient
 from comptoir.customers.models import Customer, Segment
 from comptoir.messaging.models import Delivery, MessageTemplate
 from comptoir.messaging.sending import Outbound, send_outbound_many
+
+logger = logging.getLogger(__name__)
 
 # Recipients recorded in one transaction: large enough for send_outbound_many to share its
 # reads, small enough that a SQLite writer does not hold the database for long.
@@ -252,7 +255,15 @@ def advance_campaign(*, campaign_id: int, at: datetime | None = None) -> int:
 def advance_sending_campaigns(at: datetime | None = None) -> int:
     """The worker's sweep: move every sending campaign on by what its rate allows."""
     ids = Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True)
-    return sum(advance_campaign(campaign_id=campaign_id, at=at) for campaign_id in list(ids))
+    recorded = 0
+    for campaign_id in list(ids):
+        try:
+            recorded += advance_campaign(campaign_id=campaign_id, at=at)
+        except Exception:
+            # One campaign's failure (its chunk rolled back, cursor unmoved) must not starve
+            # the others; the next sweep tries it again.
+            logger.exception("campaign %s could not advance", campaign_id)
+    return recorded
 
 
 def run_campaign(
