@@ -195,3 +195,30 @@ def test_given_a_sending_campaign_when_the_worker_sweeps_then_the_emails_reach_t
     assert services.advance_sending_campaigns(at=timezone.now() + timedelta(hours=1)) == 0
     assert dispatch.send_due_deliveries() == 0
     assert len(smtp_sink.received) == 5
+
+
+def test_the_worker_sweeps_sending_campaigns_every_ten_seconds():
+    from comptoir.campaigns.tasks import advance_sending_campaigns_task
+    from comptoir.core.management.commands.worker import periodic_jobs
+
+    assert (10, advance_sending_campaigns_task) in periodic_jobs()
+
+
+def test_given_one_campaign_failing_when_the_worker_sweeps_then_the_others_still_advance(
+    invitation, segment, no_worker, monkeypatch
+):
+    broken = launched(make_campaign(invitation, segment))
+    healthy = launched(make_campaign(invitation, segment))
+    advance = services.advance_campaign
+
+    def advance_or_fail(*, campaign_id: int, at=None) -> int:
+        if campaign_id == broken.pk:
+            raise RuntimeError("database hiccup")
+        return advance(campaign_id=campaign_id, at=at)
+
+    monkeypatch.setattr(services, "advance_campaign", advance_or_fail)
+
+    recorded = services.advance_sending_campaigns(at=timezone.now() + timedelta(minutes=1))
+
+    assert recorded == 5
+    assert Delivery.objects.filter(campaign=healthy).count() == 5
