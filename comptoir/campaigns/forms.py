@@ -1,4 +1,4 @@
-"""Forms of the campaign pages: a new campaign, and the outbound list's filter."""
+"""The form of a new campaign."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.campaigns.models import Campaign
 from comptoir.consents.topics import marketing_topics
-from comptoir.messaging.models import Delivery, MessageTemplate
+from comptoir.messaging.models import MessageTemplate
 
 # An uploaded list above this is refused: a bigger audience belongs in a segment (import).
 MAX_LIST_BYTES = 10 * 1024 * 1024
@@ -80,21 +80,3 @@ class CampaignForm(forms.ModelForm):
         if bool(cleaned.get("segment")) == bool(cleaned.get("recipient_list")):
             raise forms.ValidationError(_("Choose a segment or upload a list (one of the two)."))
         return cleaned
-
-
-class OutboundFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any")), *Delivery.Status.choices]
-    )
-    channel = forms.ChoiceField(
-        label=_("Channel"),
-        required=False,
-        choices=[("", _("Any")), ("email", _("Email")), ("sms", "SMS"), ("letter", _("Letter"))],
-    )
-    campaign = forms.ModelChoiceField(
-        label=_("Campaign"), required=False, queryset=Campaign.objects.order_by("-created_at")
-    )
-    template = forms.ModelChoiceField(
-        label=_("Template"), required=False, queryset=MessageTemplate.objects.order_by("name")
-    )
-    q = forms.CharField(label=_("Recipient"), required=False, max_length=200)

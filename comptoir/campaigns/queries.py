@@ -1,4 +1,4 @@
-"""Reads of campaigns: the list, one campaign, its report, a consent forecast; what left."""
+"""Reads of campaigns: the list, one campaign, its report, a consent forecast."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -246,44 +246,4 @@ def forecast_consent(campaign: Campaign, at: datetime | None = None) -> ConsentF
         asked=len(asked),
         refused=sum(reasons.values()),
         by_reason=[(code, reason_label(code), count) for code, count in reasons.most_common()],
-    )
-
-
-# --- Outbound: what left, whatever asked for it -------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutboundFilter:
-    status: str = ""
-    channel: str = ""
-    campaign_id: int | None = None
-    template_id: int | None = None
-    search: str = ""
-
-
-def list_outbound(selection: OutboundFilter) -> QuerySet[Delivery]:
-    """Return deliveries, newest first, with what each list row shows."""
-    deliveries = Delivery.objects.select_related(
-        "customer", "template", "campaign", "message__conversation"
-    ).order_by("-created_at", "-pk")
-    if selection.status:
-        deliveries = deliveries.filter(status=selection.status)
-    if selection.channel:
-        deliveries = deliveries.filter(channel=selection.channel)
-    if selection.campaign_id is not None:
-        deliveries = deliveries.filter(campaign_id=selection.campaign_id)
-    if selection.template_id is not None:
-        deliveries = deliveries.filter(template_id=selection.template_id)
-    if selection.search:
-        deliveries = deliveries.filter(recipient__icontains=selection.search)
-    return deliveries
-
-
-def get_outbound(pk: int) -> Delivery:
-    """Return one delivery with its customer, template version, campaign and bounces."""
-    return get_object_or_404(
-        Delivery.objects.select_related(
-            "customer", "template", "template_version", "campaign", "message__conversation", "event"
-        ).prefetch_related("bounces"),
-        pk=pk,
     )

@@ -14,6 +14,4 @@ urlpatterns = [
     path("messages/campaigns/<int:pk>/resume/", views.campaign_resume, name="resume"),
     path("messages/campaigns/<int:pk>/cancel/", views.campaign_cancel, name="cancel"),
     path("messages/campaigns/<int:pk>/deliveries.csv", views.campaign_export, name="export"),
-    path("messages/outbound/", views.outbound_list, name="outbound"),
-    path("messages/outbound/<int:pk>/", views.outbound_detail, name="outbound_detail"),
 ]

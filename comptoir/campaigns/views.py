@@ -1,5 +1,5 @@
-"""Campaign pages (list, new, preview, launch, pause/resume/cancel, report and its CSV) and
-the outbound pages (every delivery, what left and what did not). Admins only."""
+"""Campaign pages: list, new, preview, launch, pause/resume/cancel, report and its CSV.
+Admins only. What left, campaign by campaign, is on the outbound log (messaging:deliveries)."""
 
 import csv
 from collections.abc import Iterator
@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,13 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from comptoir.agents.models import Agent
 from comptoir.campaigns import queries, services
-from comptoir.campaigns.forms import CampaignForm, OutboundFilterForm
+from comptoir.campaigns.forms import CampaignForm
 from comptoir.campaigns.models import Campaign
 from comptoir.messaging.gate import blocking_findings, gate_findings
-from comptoir.messaging.models import Delivery
 from comptoir.messaging.rendering import TemplateError, render_message
-
-OUTBOUND_PAGE_SIZE = 50
 
 
 class AgentRequest(HttpRequest):
@@ -233,49 +229,3 @@ def campaign_export(request: AgentRequest, pk: int) -> StreamingHttpResponse:
 def iter_with_bom(lines: Iterator[str]) -> Iterator[str]:
     yield "\ufeff"
     yield from lines
-
-
-# --- Outbound ------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def outbound_list(request: AgentRequest) -> HttpResponse:
-    """Every delivery, newest first: what left, what was held or refused, and why."""
-    require_admin(request)
-    form = OutboundFilterForm(request.GET or None)
-    selection = queries.OutboundFilter()
-    if form.is_valid():
-        data = form.cleaned_data
-        selection = queries.OutboundFilter(
-            status=data["status"],
-            channel=data["channel"],
-            campaign_id=data["campaign"].pk if data["campaign"] else None,
-            template_id=data["template"].pk if data["template"] else None,
-            search=data["q"].strip(),
-        )
-    page = Paginator(queries.list_outbound(selection), OUTBOUND_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "campaigns/outbound_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
-
-
-@login_required
-@require_GET
-def outbound_detail(request: AgentRequest, pk: int) -> HttpResponse:
-    require_admin(request)
-    delivery: Delivery = queries.get_outbound(pk)
-    return render(
-        request,
-        "campaigns/outbound_detail.html",
-        {
-            "delivery": delivery,
-            "reason_label": queries.reason_label(delivery.refusal_reason),
-        },
-    )

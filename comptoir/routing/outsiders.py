@@ -102,8 +102,7 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     # Open pixel and click redirect of templated emails: the customer's, by signed token.
     "messaging:tracked_click": Access.PUBLIC,
     "messaging:open_pixel": Access.PUBLIC,
-    # Campaigns reach whole segments, and the outbound pages show every message that left
-    # and to whom: admins only, never an outsider.
+    # Campaigns reach whole segments and their reports show who got what: admins only.
     "campaigns:list": Access.FORBIDDEN,
     "campaigns:new": Access.FORBIDDEN,
     "campaigns:detail": Access.FORBIDDEN,
@@ -113,8 +112,6 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     "campaigns:resume": Access.FORBIDDEN,
     "campaigns:cancel": Access.FORBIDDEN,
     "campaigns:export": Access.FORBIDDEN,
-    "campaigns:outbound": Access.FORBIDDEN,
-    "campaigns:outbound_detail": Access.FORBIDDEN,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,

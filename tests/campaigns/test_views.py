@@ -1,5 +1,5 @@
-"""The campaign and outbound pages: admins create, preview, launch, pause, cancel and read the
-report; an agent who is not an admin and the outsider get 403 on every one."""
+"""The campaign pages: admins create, preview, launch, pause, cancel and read the report; an
+agent who is not an admin and the outsider get 403 on every one."""
 
 from datetime import timedelta
 
@@ -33,14 +33,12 @@ def outsider(db):
     return make_agent("olivier", teams=[team])
 
 
-def campaign_urls(campaign: Campaign, delivery_id: int) -> list[str]:
+def campaign_urls(campaign: Campaign) -> list[str]:
     names = ["detail", "preview", "launch", "pause", "resume", "cancel", "export"]
     return [
         reverse("campaigns:list"),
         reverse("campaigns:new"),
         *[reverse(f"campaigns:{name}", args=[campaign.pk]) for name in names],
-        reverse("campaigns:outbound"),
-        reverse("campaigns:outbound_detail", args=[delivery_id]),
     ]
 
 
@@ -53,12 +51,11 @@ def sent_campaign(campaign, no_worker) -> Campaign:
 
 
 @pytest.mark.parametrize("persona", ["agent", "outsider"])
-def test_only_admins_open_campaign_and_outbound_pages(request, client, sent_campaign, persona):
+def test_only_admins_open_campaign_pages(request, client, sent_campaign, persona):
     client.force_login(request.getfixturevalue(persona))
-    delivery = Delivery.objects.filter(campaign=sent_campaign).first()
     status_before = sent_campaign.status
 
-    for url in campaign_urls(sent_campaign, delivery.pk):
+    for url in campaign_urls(sent_campaign):
         # A method the page does not take may answer 405 before the role is checked.
         answers = {client.get(url).status_code, client.post(url).status_code}
         assert 403 in answers and answers <= {403, 405}, url
@@ -214,26 +211,23 @@ def test_the_campaign_list_costs_the_same_queries_however_many_campaigns(
     assert all(f"Campagne {number}" in content for number in range(5))
 
 
-def test_outbound_lists_what_left_filtered_in_constant_queries(
+def test_the_report_links_to_the_campaigns_deliveries_on_the_outbound_log(
     admin_client, sent_campaign, django_assert_max_num_queries
 ):
-    url = reverse("campaigns:outbound")
-    admin_client.get(url)
-    with django_assert_max_num_queries(25) as few:
-        admin_client.get(url)
     for number in range(10, 20):
         customer = make_customer(number)
         Delivery.objects.create(
             customer=customer, template=sent_campaign.template, recipient=f"c{number}@example.fr"
         )
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        page = admin_client.get(url)
-    assert len(page.context["page"].object_list) == 15
+    report = admin_client.get(reverse("campaigns:detail", args=[sent_campaign.pk]))
+    link = f"{reverse('messaging:deliveries')}?campaign={sent_campaign.pk}"
+    assert link in report.content.decode()
 
-    only_campaign = admin_client.get(url, {"campaign": sent_campaign.pk})
-    assert len(only_campaign.context["page"].object_list) == 5
-    detail = admin_client.get(
-        reverse("campaigns:outbound_detail", args=[only_campaign.context["page"][0].pk])
-    )
-    assert detail.status_code == 200
-    assert sent_campaign.name in detail.content.decode()
+    admin_client.get(link)
+    with django_assert_max_num_queries(25):
+        page = admin_client.get(link)
+
+    shown = page.context["page"].object_list
+    assert len(shown) == 5
+    assert {delivery.campaign_id for delivery in shown} == {sent_campaign.pk}
+    assert len(admin_client.get(reverse("messaging:deliveries")).context["page"].object_list) == 15
