@@ -167,17 +167,18 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
 def create_demo_campaign(now: datetime) -> None:
     """A live-session invitation already sent to the VIP segment, so the report has figures.
 
-    Eight VIPs opted in to marketing email, two did not (refused by consent); the recorded
+    Eight VIPs opted in to marketing email, two refused (refused by consent); the recorded
     deliveries are marked sent (nothing leaves, see the module docstring), three opened, one
     clicked, one left with the one-click link afterwards.
     """
     vip = Segment.objects.get(name=VIP_SEGMENT_NAME)
     members = list(vip.customers.order_by("pk"))
     sent_at = now - timedelta(days=2)
-    for customer in members[:8]:
+    # Eight ticked the newsletter box of the sign-up form, two left it unticked.
+    for number, customer in enumerate(members):
         consent_services.record_consent(
             customer=customer, purpose=Purpose.MARKETING, channel=Channel.EMAIL,
-            status=ConsentStatus.GRANTED,
+            status=ConsentStatus.GRANTED if number < 8 else ConsentStatus.REFUSED,
             proof=consent_services.Proof(source=Source.FORM, collected_at=now - timedelta(days=90)),
         )
     campaign, _ = campaign_services.create_campaign(
