@@ -159,9 +159,19 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
             message__raw_email__isnull=True, message__conversation__messages__raw_email__source=DEMO_SOURCE
         ).update(status=Delivery.Status.SENT, sent_at=now)
         load_catalogue()  # the French message templates, ready to preview
-        send_order_confirmations(rng, people, now)
+        # The campaign first: its invitations went out days before these orders, and
+        # marketing pressure is asked in that order.
         create_demo_campaign(now)
+        send_order_confirmations(rng, people, now)
     return summarise(created=True)
+
+
+def weekday_morning_before(moment: datetime) -> datetime:
+    """10:30 on the last weekday up to `moment`: outside the default quiet hours and days."""
+    local = timezone.localtime(moment).replace(hour=10, minute=30, second=0, microsecond=0)
+    while local.weekday() >= 5:
+        local -= timedelta(days=1)
+    return local
 
 
 def create_demo_campaign(now: datetime) -> None:
@@ -173,7 +183,7 @@ def create_demo_campaign(now: datetime) -> None:
     """
     vip = Segment.objects.get(name=VIP_SEGMENT_NAME)
     members = list(vip.customers.order_by("pk"))
-    sent_at = now - timedelta(days=2)
+    sent_at = weekday_morning_before(now - timedelta(days=2))
     # Eight ticked the newsletter box of the sign-up form, two left it unticked.
     for number, customer in enumerate(members):
         consent_services.record_consent(

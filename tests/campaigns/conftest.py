@@ -35,6 +35,12 @@ def make_customer(number: int, *, first_name: str = "", bought: bool = True) -> 
 
 
 @pytest.fixture(autouse=True)
+def without_pressure(no_marketing_pressure):
+    """Campaigns here are about throttling and resuming, at any hour: pressure has its tests."""
+    return no_marketing_pressure
+
+
+@pytest.fixture(autouse=True)
 def fresh_gate_verdicts():
     """The gate keeps its verdict per version id for the process; test databases reuse ids."""
     blocking_findings.cache_clear()

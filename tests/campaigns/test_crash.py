@@ -23,6 +23,15 @@ from comptoir.messaging.models import MessageTemplate
 from comptoir.messaging.services import load_catalogue
 
 load_catalogue()
+# At any hour: no quiet hours, caps or delay (pressure has its own tests).
+from datetime import time
+from comptoir.consents.models import PressurePolicy
+from comptoir.consents.pressure import save_pressure_policy
+save_pressure_policy(policy=PressurePolicy(
+    caps=[{{"type": "", "max": 1_000_000, "days": 1}}], min_delay_hours=0,
+    score_threshold=1_000_000, quiet_from=time(0, 0), quiet_until=time(0, 0),
+    quiet_weekdays=[], quiet_on_public_holidays=False,
+))
 segment = Segment.objects.create(name="Invités")
 bought = timezone.now() - timedelta(days=30)
 for number in range({RECIPIENTS}):

@@ -53,5 +53,8 @@ def test_demo_has_a_finished_campaign_with_a_report(db):
     campaign = Campaign.objects.get()
     report = queries.get_report(campaign)
     assert campaign.status == Campaign.Status.DONE
-    assert (report.recipients, report.sent, report.not_consented) == (10, 8, 2)
-    assert (report.opened, report.clicked, report.unsubscribed) == (3, 1, 1)
+    assert (report.recipients, report.not_consented) == (10, 2)
+    # Sent on a weekday morning; only a public holiday that morning would hold them back.
+    assert report.sent + report.held_by_pressure == 8
+    if report.sent == 8:
+        assert (report.opened, report.clicked, report.unsubscribed) == (3, 1, 1)
