@@ -25,6 +25,8 @@ Email tools:
   bounce-check FILE     hard or soft bounce, complaint, auto-reply or none (--json)
   lint-message FILE     the quality gate on a template or message; exit 1 on errors (--json)
   load-catalogue        add the ready-made French message templates and blocks (idempotent)
+  campaign send ID      launch a campaign and record its deliveries at its rate (resumable)
+  campaign report ID    a campaign's figures: sent, held, not consented, opened… (--json)
   train-classifier      retrain the sorting classifier, print its held-out accuracy
 
 Customers:

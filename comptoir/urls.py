@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("comptoir.collaboration.urls")),
     path("", include("comptoir.escalations.urls")),
     path("", include("comptoir.messaging.urls")),
+    path("", include("comptoir.campaigns.urls")),
     path("", include("comptoir.routing.urls")),
     path("", include("comptoir.insights.urls")),
     path("", include("comptoir.sms.urls")),

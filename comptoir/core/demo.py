@@ -18,6 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from comptoir.agents.models import Agent
+from comptoir.campaigns import services as campaign_services
+from comptoir.consents import services as consent_services
+from comptoir.consents.models import Channel, ConsentStatus, Purpose, Source
 from comptoir.answers.starter import load_demo_macros
 from comptoir.conversations import services as conversations
 from comptoir.conversations.models import Conversation, Message
@@ -156,8 +159,61 @@ def load_demo_company(*, seed: int = 2026) -> DemoSummary:
             message__raw_email__isnull=True, message__conversation__messages__raw_email__source=DEMO_SOURCE
         ).update(status=Delivery.Status.SENT, sent_at=now)
         load_catalogue()  # the French message templates, ready to preview
+        # The campaign first: its invitations went out days before these orders, and
+        # marketing pressure is asked in that order.
+        create_demo_campaign(now)
         send_order_confirmations(rng, people, now)
     return summarise(created=True)
+
+
+def weekday_morning_before(moment: datetime) -> datetime:
+    """10:30 on the last weekday up to `moment`: outside the default quiet hours and days."""
+    local = timezone.localtime(moment).replace(hour=10, minute=30, second=0, microsecond=0)
+    while local.weekday() >= 5:
+        local -= timedelta(days=1)
+    return local
+
+
+def create_demo_campaign(now: datetime) -> None:
+    """A live-session invitation already sent to the VIP segment, so the report has figures.
+
+    Eight VIPs opted in to marketing email, two refused (refused by consent); the recorded
+    deliveries are marked sent (nothing leaves, see the module docstring), three opened, one
+    clicked, one left with the one-click link afterwards.
+    """
+    vip = Segment.objects.get(name=VIP_SEGMENT_NAME)
+    members = list(vip.customers.order_by("pk"))
+    sent_at = weekday_morning_before(now - timedelta(days=2))
+    # Eight ticked the newsletter box of the sign-up form, two left it unticked.
+    for number, customer in enumerate(members):
+        consent_services.record_consent(
+            customer=customer, purpose=Purpose.MARKETING, channel=Channel.EMAIL,
+            status=ConsentStatus.GRANTED if number < 8 else ConsentStatus.REFUSED,
+            proof=consent_services.Proof(source=Source.FORM, collected_at=now - timedelta(days=90)),
+        )
+    campaign, _ = campaign_services.create_campaign(
+        name="Séance en direct : éclairer les fêtes", segment=vip, created_by=None,
+        template=MessageTemplate.objects.get(slug="live-session-invitation"), topic="events",
+        details={"session_on": "2026-12-10", "time": "18 h 30", "topic": "nos idées pour éclairer "
+                 "les fêtes", "host": "notre décoratrice Claire"},
+    )
+    campaign_services.launch_campaign(campaign=campaign, at=sent_at)
+    campaign_services.advance_campaign(campaign_id=campaign.pk, at=sent_at + timedelta(minutes=1))
+    deliveries = Delivery.objects.filter(campaign=campaign)
+    deliveries.filter(status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.SENT, sent_at=sent_at
+    )
+    readers = list(
+        deliveries.filter(status=Delivery.Status.SENT)
+        .order_by("customer_id")
+        .values_list("pk", flat=True)[:3]
+    )
+    Delivery.objects.filter(pk__in=readers).update(opened_at=sent_at + timedelta(hours=1))
+    Delivery.objects.filter(pk__in=readers[:1]).update(clicked_at=sent_at + timedelta(hours=1))
+    consent_services.withdraw_marketing(
+        customer=members[7],
+        proof=consent_services.Proof(source=Source.ONE_CLICK, collected_at=now - timedelta(days=1)),
+    )
 
 
 def summarise(*, created: bool) -> DemoSummary:

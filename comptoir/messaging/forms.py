@@ -94,6 +94,8 @@ class DeliveryFilterForm(forms.Form):
         choices=[("", _("Any reason")), *Delivery._meta.get_field("refusal_reason").choices],
     )
     q = forms.CharField(label=_("Recipient"), required=False, max_length=200)
+    # Set by a campaign's report page ("see the deliveries"); a number, not a list to choose.
+    campaign = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class SendToCustomerForm(forms.Form):

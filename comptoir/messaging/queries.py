@@ -51,7 +51,12 @@ def find_preview_customer(customer_id: int | None) -> Customer | None:
 
 
 def list_deliveries(
-    *, status: str = "", channel: str = "", reason: str = "", search: str = ""
+    *,
+    status: str = "",
+    channel: str = "",
+    reason: str = "",
+    search: str = "",
+    campaign_id: int | None = None,
 ) -> QuerySet[Delivery]:
     """Return deliveries, newest first, filtered as the outbound log's form asks."""
     deliveries = Delivery.objects.select_related("template", "campaign", "customer").order_by(
@@ -65,6 +70,8 @@ def list_deliveries(
         deliveries = deliveries.filter(refusal_reason=reason)
     if search:
         deliveries = deliveries.filter(recipient__icontains=search)
+    if campaign_id is not None:
+        deliveries = deliveries.filter(campaign_id=campaign_id)
     return deliveries
 
 

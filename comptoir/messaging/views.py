@@ -200,6 +200,7 @@ def delivery_list(request: AgentRequest) -> HttpResponse:
         channel=filters.get("channel", ""),
         reason=filters.get("reason", ""),
         search=filters.get("q", ""),
+        campaign_id=filters.get("campaign"),
     )
     page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "messaging/delivery_list.html", {"form": form, "page": page})

@@ -102,6 +102,16 @@ OUTSIDER_ACCESS: dict[str, Access] = {
     # Open pixel and click redirect of templated emails: the customer's, by signed token.
     "messaging:tracked_click": Access.PUBLIC,
     "messaging:open_pixel": Access.PUBLIC,
+    # Campaigns reach whole segments and their reports show who got what: admins only.
+    "campaigns:list": Access.FORBIDDEN,
+    "campaigns:new": Access.FORBIDDEN,
+    "campaigns:detail": Access.FORBIDDEN,
+    "campaigns:preview": Access.FORBIDDEN,
+    "campaigns:launch": Access.FORBIDDEN,
+    "campaigns:pause": Access.FORBIDDEN,
+    "campaigns:resume": Access.FORBIDDEN,
+    "campaigns:cancel": Access.FORBIDDEN,
+    "campaigns:export": Access.FORBIDDEN,
     # Data protection: export, erasure, duplicates, merges, the audit log.
     "privacy:export": Access.FORBIDDEN,
     "privacy:erase": Access.FORBIDDEN,

@@ -42,3 +42,19 @@ def test_loading_the_demo_twice_duplicates_nothing(db):
     call_command("load_demo")
 
     assert (Conversation.objects.count(), Message.objects.count(), Customer.objects.count()) == counts
+
+
+def test_demo_has_a_finished_campaign_with_a_report(db):
+    from comptoir.campaigns import queries
+    from comptoir.campaigns.models import Campaign
+
+    call_command("load_demo")
+
+    campaign = Campaign.objects.get()
+    report = queries.get_report(campaign)
+    assert campaign.status == Campaign.Status.DONE
+    assert (report.recipients, report.not_consented) == (10, 2)
+    # Sent on a weekday morning; only a public holiday that morning would hold them back.
+    assert report.sent + report.held_by_pressure == 8
+    if report.sent == 8:
+        assert (report.opened, report.clicked, report.unsubscribed) == (3, 1, 1)

@@ -12,6 +12,7 @@ logger = logging.getLogger("comptoir.worker")
 
 def periodic_jobs() -> list[tuple[int, object]]:
     """Return (period in seconds, task) pairs the worker's clock enqueues."""
+    from comptoir.campaigns.tasks import advance_sending_campaigns_task
     from comptoir.mail.tasks import poll_mailboxes_task, process_pending_inbound_emails_task
     from comptoir.messaging.tasks import (
         release_held_deliveries_task,
@@ -28,6 +29,8 @@ def periodic_jobs() -> list[tuple[int, object]]:
         (30, send_due_deliveries_task),
         # Messages marketing pressure put off go out when the rule lets them.
         (60, release_held_deliveries_task),
+        # Each sweep records what the campaigns' rates allowed since the last one.
+        (10, advance_sending_campaigns_task),
         (settings.COMPTOIR_IMAP_POLL_SECONDS, poll_mailboxes_task),
         (settings.COMPTOIR_SLA_CHECK_SECONDS, check_sla_deadlines_task),
         # Sorting classifies new conversations here rather than from mail.inbound: a sweep
