@@ -12,8 +12,8 @@ has neither: a call to action in an mj-button, an unsubscribe link in the footer
 not links there.
 """
 
+import time
 from email.utils import formataddr
-from functools import lru_cache
 
 from django.conf import settings
 
@@ -44,14 +44,28 @@ def gate_findings(rendered: RenderedMessage, customer: Customer) -> list[Finding
     return check_message(draft)
 
 
-@lru_cache(maxsize=256)
+# A version is only ever added, never changed, but the blocks it includes and the tone
+# charter can be edited: a verdict is kept this long, then asked again.
+VERDICT_SECONDS = 60
+VERDICTS: dict[tuple[int, str], tuple[float, tuple[Finding, ...]]] = {}
+
+
 def blocking_findings(version_id: int, channel: str) -> tuple[Finding, ...]:
     """Return the errors that stop this template version from being sent on the channel.
 
-    Versions are only ever added, never changed, so the answer can be kept for the process.
-    A version that cannot be rendered is left to the renderer, which refuses each delivery
-    with the error (dispatch).
+    Kept a minute per process (VERDICT_SECONDS). A version that cannot be rendered is left
+    to the renderer, which refuses each delivery with the error (dispatch).
     """
+    now = time.monotonic()
+    kept = VERDICTS.get((version_id, channel))
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    findings = check_version(version_id, channel)
+    VERDICTS[(version_id, channel)] = (now + VERDICT_SECONDS, findings)
+    return findings
+
+
+def check_version(version_id: int, channel: str) -> tuple[Finding, ...]:
     version = MessageTemplateVersion.objects.select_related("template").get(pk=version_id)
     template = version.template
     if channel == "sms":

@@ -9,7 +9,6 @@ from django.utils import timezone
 from comptoir.campaigns import services
 from comptoir.campaigns.models import Campaign
 from comptoir.customers.models import Customer, Identity, Segment
-from comptoir.messaging.gate import blocking_findings
 from comptoir.messaging.models import MessageTemplate
 from comptoir.messaging.services import load_catalogue
 from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
@@ -39,13 +38,6 @@ def without_pressure(no_marketing_pressure):
     """Campaigns here are about throttling and resuming, at any hour: pressure has its tests."""
     return no_marketing_pressure
 
-
-@pytest.fixture(autouse=True)
-def fresh_gate_verdicts():
-    """The gate keeps its verdict per version id for the process; test databases reuse ids."""
-    blocking_findings.cache_clear()
-    yield
-    blocking_findings.cache_clear()
 
 
 @pytest.fixture
