@@ -163,7 +163,9 @@ def make_population(count: int) -> list:
 
 
 class PressureMeter:
-    """Times check_pressure and counts its queries, through the interface sending calls."""
+    """Times the pressure work of the sending path and counts its queries: check_pressure
+    one message at a time, and a batch's PressureBatch (its read of the chunk's rows, its
+    checks, its records and its write). `calls` counts the checks."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -171,29 +173,36 @@ class PressureMeter:
         self.queries = 0
         self.inside = False
 
-    def install(self) -> None:
-        from django.db import connection
-
-        from comptoir.messaging import sending
-
-        original = sending.check_pressure
-
-        def timed(**kwargs):
+    def timed(self, function, *, is_check: bool):
+        def wrapper(*args, **kwargs):
             self.inside = True
             started = time.perf_counter()
             try:
-                return original(**kwargs)
+                return function(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - started
-                self.calls += 1
+                self.calls += is_check
                 self.inside = False
+
+        return wrapper
+
+    def install(self) -> None:
+        from django.db import connection
+
+        from comptoir.consents.pressure import PressureBatch
+        from comptoir.messaging import sending
+
+        sending.check_pressure = self.timed(sending.check_pressure, is_check=True)
+        PressureBatch.__init__ = self.timed(PressureBatch.__init__, is_check=False)
+        PressureBatch.check = self.timed(PressureBatch.check, is_check=True)
+        PressureBatch.record = self.timed(PressureBatch.record, is_check=False)
+        PressureBatch.save = self.timed(PressureBatch.save, is_check=False)
 
         def count(execute, sql, params, many, context):
             if self.inside:
                 self.queries += 1
             return execute(sql, params, many, context)
 
-        sending.check_pressure = timed
         connection.execute_wrappers.append(count)
 
 
@@ -546,7 +555,8 @@ def report(result: dict) -> None:
     )
     print(
         f"pressure: {decided['pressure_checks']} checks, {decided['pressure_us_per_check']:.1f} "
-        f"µs and {decided['pressure_queries_per_check']:.2f} queries per check"
+        f"µs and {decided['pressure_queries_per_check']:.2f} queries per check (reading, "
+        "checking, recording and writing the state rows, per check)"
     )
     print(
         "| send run | messages | send msg/s | end-to-end msg/s | queries/msg | sender CPU ms/msg "
