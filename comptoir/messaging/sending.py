@@ -20,8 +20,8 @@ from django.utils import timezone
 from comptoir.campaigns.models import Campaign
 from comptoir.consents.models import Channel, Preference
 from comptoir.consents.pressure import PressureBatch, check_pressure, record_solicitation
-from comptoir.consents.rules import ConsentFacts, Reason, may_send
-from comptoir.customers.models import BusinessEvent, Customer, Identity
+from comptoir.consents.rules import IDENTITY_KIND, ConsentFacts, Reason, may_send
+from comptoir.customers.models import BusinessEvent, Customer
 from comptoir.messaging.models import Delivery, MessageTemplate, SendReason
 from comptoir.sms.config import SmsConfig
 
@@ -62,8 +62,7 @@ def send_outbound(outbound: Outbound, *, at: datetime | None = None) -> Delivery
     Idempotent: asking again for the same customer and dedupe key returns the delivery
     already recorded, whatever its channel or status. The template must have a live version.
     """
-    if outbound.template.live_version_id is None:
-        raise ValueError(f"template {outbound.template.slug!r} has no saved version to send")
+    require_saved_version(outbound.template)
     at = at or timezone.now()
     key = dedupe_key_of(outbound)
     if key:
@@ -101,6 +100,8 @@ def send_outbound_many(outbounds: list[Outbound], *, at: datetime | None = None)
     at = at or timezone.now()
     if not outbounds:
         return []
+    for template in {id(o.template): o.template for o in outbounds}.values():
+        require_saved_version(template)
     customers = list({id(o.customer): o.customer for o in outbounds}.values())
     prefetch_related_objects(
         [c for c in customers if "identities" not in getattr(c, "_prefetched_objects_cache", {})],
@@ -168,6 +169,12 @@ def addresses_of(customers: list[Customer]) -> list[tuple[str, str]]:
             if address:
                 pairs.append((address, channel))
     return pairs
+
+
+def require_saved_version(template: MessageTemplate) -> None:
+    # A delivery renders the version it records; without one there is nothing to send.
+    if template.live_version_id is None:
+        raise ValueError(f"template {template.slug!r} has no saved version to send")
 
 
 def new_delivery(outbound: Outbound, key: str, choice: ChannelChoice) -> Delivery:
@@ -286,7 +293,7 @@ def recipient_on(customer: Customer, channel: str) -> str:
     """Return the customer's address on the channel: primary email, mobile, postal address."""
     if channel == Channel.LETTER:
         return customer.postal_address.strip()
-    kind = {Channel.EMAIL: Identity.Kind.EMAIL, Channel.SMS: Identity.Kind.PHONE}.get(channel)
+    kind = IDENTITY_KIND.get(channel)
     if kind is None:
         return ""
     # The oldest address is the one the customer gave first (prefetch identities to batch).

@@ -29,6 +29,7 @@ from comptoir.messaging.models import (
     MessageTemplateVersion,
 )
 from comptoir.messaging.rendering import RenderedMessage, check_template_source
+from comptoir.messaging.sending import wake_worker_after_commit
 
 
 def queue_delivery(
@@ -50,15 +51,8 @@ def queue_delivery(
         status=Delivery.Status.QUEUED if decision.allowed else Delivery.Status.REFUSED,
         refusal_reason="" if decision.allowed else decision.reason,
     )
-    if not decision.allowed:
-        return delivery
-
-    def wake_worker() -> None:
-        from comptoir.messaging.tasks import send_delivery_task
-
-        send_delivery_task.enqueue(delivery.pk)
-
-    transaction.on_commit(wake_worker)
+    if decision.allowed:
+        wake_worker_after_commit(delivery)
     return delivery
 
 

@@ -11,6 +11,7 @@ from comptoir.campaigns.models import Campaign
 from comptoir.customers.models import Customer, Identity, Segment
 from comptoir.messaging.models import MessageTemplate
 from comptoir.messaging.services import load_catalogue
+from tests.pressure_fixtures import send_at_any_hour  # noqa: F401 (fixture)
 from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
 
 SESSION = {
@@ -31,13 +32,6 @@ def make_customer(number: int, *, first_name: str = "", bought: bool = True) -> 
         customer=customer, kind=Identity.Kind.EMAIL, value=f"client{number}@example.fr"
     )
     return customer
-
-
-@pytest.fixture(autouse=True)
-def without_pressure(no_marketing_pressure):
-    """Campaigns here are about throttling and resuming, at any hour: pressure has its tests."""
-    return no_marketing_pressure
-
 
 
 @pytest.fixture

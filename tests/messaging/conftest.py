@@ -1,12 +1,3 @@
-import pytest
-
-from tests.conftest import wants_database
+from tests.pressure_fixtures import send_at_any_hour  # noqa: F401 (fixture)
 from tests.routing.conftest import outsider, outsourced_team  # noqa: F401 (fixtures)
 from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
-
-
-@pytest.fixture(autouse=True)
-def send_at_any_hour(request):
-    """Sending tests run at any hour: pressure rules are tested in tests/consents."""
-    if wants_database(request):
-        request.getfixturevalue("no_marketing_pressure")
