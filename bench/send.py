@@ -2,19 +2,30 @@
 
     .venv/bin/python bench/send.py --recipients 100000              # SQLite (a temp file)
     .venv/bin/python bench/send.py --recipients 100000 --database postgres
-    .venv/bin/python bench/send.py --recipients 5000 --baseline 500  # quick
+    .venv/bin/python bench/send.py --recipients 5000 --sample 1000 --baseline 200  # quick
 
-The whole path: messaging.sending.send_outbound_many in chunks (consent, suppression list,
-pressure, channel, dedupe, deliveries recorded) then messaging.dispatch.send_deliveries in
-chunks (claim, consent again, quality gate per version, render, email adapter, status), into
-an aiosmtpd sink running in a process of its own: its CPU is visible, and it shares the
-machine's cores with the sender (and PostgreSQL's server when used).
+The headline run is a campaign of --recipients customers run to the end by --processes
+worker processes, each doing what a Comptoir worker does: take the campaign's next chunk
+(campaigns.services.send_next_chunk: consent, suppression list, pressure, channel, dedupe,
+deliveries recorded, cursor moved, in one transaction) and, once it has committed, send the
+chunk's deliveries (the task it enqueues, messaging.dispatch.send_deliveries: claim, consent
+again, quality gate, rendering, tracking links, MIME, SMTP, statuses). The task runs in the
+same process right after the commit (django-tasks' immediate backend) instead of going
+through the database queue to a db_worker: one task per 200 messages, the queue's cost is
+not what is measured. Wall time from launch to the campaign's last status, so the figure
+is the whole path, deciding and sending, on this machine's cores.
 
-Printed, in the same run: decide msg/s, send msg/s, end-to-end msg/s, with and without
-DKIM, and with two sending processes; what the sink received (every recipient once); the
-pressure check's cost per message; and the baseline, the path one message at a time
-(send_outbound then send_delivery) on a sample, plus a template rendered in full per
-customer (the rendering before it was compiled once).
+The sink is Postfix's smtp-sink (C, made to benchmark mail senders: it takes any message,
+and dumps each transaction to a file the bench reads afterwards to count the recipients),
+in a process of its own; without it (Debian's postfix package: `make bench-packages`),
+aiosmtpd, whose own CPU (2–4 ms a message) then bounds the figures. The sink's CPU is
+printed beside the sender's.
+
+Then, one process at a time on a sample of other customers, the breakdown: deciding alone
+(msg/s, queries, CPU and the pressure work per message), sending alone without and with
+DKIM (a fresh 2048-bit key; five signatures verified from what the sink got); and in the
+same run, the baseline: the path one message at a time (send_outbound then send_delivery),
+and a template rendered in full per customer (the rendering before it was compiled once).
 
 Each database run is a fresh process on a throwaway database: a temporary SQLite file, or
 the PostgreSQL database named by --postgres-database (dropped and created again).
@@ -23,23 +34,119 @@ the PostgreSQL database named by --postgres-database (dropped and created again)
 import argparse
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DKIM_DOMAIN, DKIM_SELECTOR = "shop.example", "bench"
+SMTP_SINK = shutil.which("smtp-sink") or (
+    "/usr/sbin/smtp-sink" if os.path.exists("/usr/sbin/smtp-sink") else None
+)
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 # --- The sink: its own process ------------------------------------------------------------
 
 
-def run_sink(port: int, report: Path, keep: int) -> None:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int) -> None:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"the SMTP sink did not listen on port {port}")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process, from /proc (the sink is not our child in
+    Python's accounting until it is reaped)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def dump_place() -> str | None:
+    """Memory (tmpfs) when it has room for 100,000 messages: on disk, the kernel's writeback
+    of gigabytes of dump would take CPU from the measurement without showing in the sink's."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and shutil.disk_usage(shm).free > 8 * 1024**3:
+        return str(shm)
+    return None
+
+
+class PostfixSink:
+    """Postfix's smtp-sink, every transaction appended to one dump file."""
+
+    name = "Postfix smtp-sink"
+
+    def __init__(self, keep: int = 0) -> None:
+        self.keep = keep
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="comptoir-sink-", dir=dump_place()))
+        self.directory.chmod(0o777)  # smtp-sink writes as "nobody" when started as root
+        self.dump = self.directory / "transactions"
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        self.process = subprocess.Popen(
+            [SMTP_SINK, *user, "-D", str(self.dump), f"127.0.0.1:{self.port}", "256"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def stop(self) -> dict:
+        time.sleep(0.5)  # the last transactions written out after the senders' QUIT
+        cpu = process_cpu_seconds(self.process.pid)
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        recipients = Counter()
+        if self.dump.exists():
+            found = subprocess.run(
+                ["grep", "-a", "^X-Rcpt-Args: ", str(self.dump)], capture_output=True
+            ).stdout.splitlines()
+            recipients = Counter(found)
+        kept = self.first_messages()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return {
+            "received": sum(recipients.values()),
+            "recipients": len(recipients),
+            "cpu_seconds": cpu,
+            "kept": kept,
+        }
+
+    def first_messages(self) -> list[str]:
+        """The first transactions, as the sink got them after its own X- and Received lines."""
+        if not self.keep or not self.dump.exists():
+            return []
+        with self.dump.open("rb") as dump:
+            head = dump.read(self.keep * 200_000)
+        # The last transaction read may be cut short: only those before it are whole.
+        whole = head.split(b"\nX-Client-Addr: ")[:-1]
+        kept = []
+        for transaction in whole[: self.keep]:
+            lines = transaction.split(b"\n")
+            # The envelope lines and the sink's Received header (folded) come first.
+            start = next(n for n, line in enumerate(lines) if line.startswith(b"Received:")) + 1
+            while lines[start][:1] in (b" ", b"\t"):
+                start += 1
+            kept.append(b"\r\n".join(line.rstrip(b"\r") for line in lines[start:]).decode())
+        return kept
+
+
+def run_aiosmtpd_sink(port: int, report: Path, keep: int) -> None:
     """Count what arrives; on SIGTERM write the counts (and a few messages) to `report`."""
     from aiosmtpd.controller import Controller
 
@@ -63,13 +170,12 @@ def run_sink(port: int, report: Path, keep: int) -> None:
 
     def stop(*_args: object) -> None:
         controller.stop()
-        cpu = time.process_time()
         report.write_text(
             json.dumps(
                 {
                     "received": counter.received,
                     "recipients": len(counter.recipients),
-                    "cpu_seconds": cpu,
+                    "cpu_seconds": time.process_time(),
                     "kept": counter.kept,
                 }
             )
@@ -81,18 +187,21 @@ def run_sink(port: int, report: Path, keep: int) -> None:
         time.sleep(3600)
 
 
-class Sink:
-    """A sink process for one measurement."""
+class AiosmtpdSink:
+    name = "aiosmtpd"
 
     def __init__(self, keep: int = 0) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.report = Path(tempfile.mkstemp(prefix="sink-", suffix=".json")[1])
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--sink", str(self.port), str(self.report), str(keep)],
+            [
+                sys.executable,
+                __file__,
+                "--sink-process",
+                str(self.port),
+                str(self.report),
+                str(keep),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -103,6 +212,14 @@ class Sink:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
         return json.loads(self.report.read_text())
+
+
+def start_sink(keep: int = 0, kind: str = "auto"):
+    """A sink for one measurement, with the email adapter pointed at it."""
+    use_postfix = kind == "postfix" or (kind == "auto" and SMTP_SINK is not None)
+    sink = PostfixSink(keep) if use_postfix else AiosmtpdSink(keep)
+    configure_smtp(sink.port)
+    return sink
 
 
 # --- One database run: a child process with Django ----------------------------------------
@@ -133,7 +250,7 @@ def make_population(count: int) -> list:
     ]
     first_names = ["Jeanne", "Paul", "Léa", "", "Karim", "Chloé", "Hugo", "Inès", "Noé", ""]
     collected = timezone.now() - timezone.timedelta(days=30)
-    people = []
+    ids = []
     for start in range(0, count, 5000):
         batch = Customer.objects.bulk_create(
             Customer(
@@ -158,8 +275,19 @@ def make_population(count: int) -> list:
             )
             for c in batch
         )
-        people.extend(batch)
-    return people
+        ids.extend(c.pk for c in batch)
+    return ids
+
+
+def customers(ids: list[int]) -> list:
+    from comptoir.customers.models import Customer
+
+    return list(
+        Customer.objects.filter(pk__in=ids)
+        .select_related("store")
+        .prefetch_related("identities")
+        .order_by("pk")
+    )
 
 
 class PressureMeter:
@@ -223,16 +351,20 @@ def chunks(items: list, size: int):
 def configure_smtp(port: int) -> None:
     from django.conf import settings
 
+    from comptoir.mail.smtp_session import close_current_session
+
+    close_current_session()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 30
 
 
-def adapter_signs() -> bool:
-    """Whether the email adapter signs with DKIM itself (the transport work of issue 4)."""
+def sign_with_dkim(private_key: bytes | None) -> None:
     from django.conf import settings
 
-    return hasattr(settings, "COMPTOIR_DKIM_DOMAIN")
+    settings.COMPTOIR_DKIM_DOMAIN = DKIM_DOMAIN if private_key else ""
+    settings.COMPTOIR_DKIM_SELECTOR = DKIM_SELECTOR
+    settings.COMPTOIR_DKIM_PRIVATE_KEY = private_key.decode() if private_key else ""
 
 
 def dkim_key() -> tuple[bytes, bytes]:
@@ -251,40 +383,6 @@ def dkim_key() -> tuple[bytes, bytes]:
     return private, base64.b64encode(public)
 
 
-class BenchAdapter:
-    """Until the email adapter keeps its SMTP connection open and signs (the transport work
-    of issue 4), the bench's stand-in does: the adapter's own email (build_email), signed with
-    dkimpy when a key is given, sent over one Django SMTP connection kept open."""
-
-    def __init__(self, private_key: bytes | None = None) -> None:
-        self.private_key = private_key
-        self.connection = None
-
-    def send(self, delivery, outgoing) -> None:
-        import dkim
-        from django.core.mail import get_connection
-
-        from comptoir.mail.outbound import build_email
-
-        if self.connection is None:
-            self.connection = get_connection(fail_silently=False)
-            self.connection.open()
-        email = build_email(delivery, outgoing)
-        raw = email.message().as_bytes(linesep="\r\n")
-        if self.private_key:
-            raw = (
-                dkim.sign(
-                    raw,
-                    DKIM_SELECTOR.encode(),
-                    DKIM_DOMAIN.encode(),
-                    self.private_key,
-                    canonicalize=(b"relaxed", b"relaxed"),
-                )
-                + raw
-            )
-        self.connection.connection.sendmail(email.from_email, email.to, raw)
-
-
 def verify_dkim(kept: list[str], public_key: bytes) -> str:
     import dkim
 
@@ -295,53 +393,87 @@ def verify_dkim(kept: list[str], public_key: bytes) -> str:
     return f"{sum(results)}/{len(results)} signatures verified"
 
 
-def decide(template, campaign, people: list, chunk: int, context: dict) -> tuple[list[int], float]:
-    from comptoir.messaging.models import Delivery
-    from comptoir.messaging.sending import Outbound, send_outbound_many
+def new_campaign(template, name: str, people_ids: list[int]):
+    """A campaign for these customers, launched, its rate out of the way."""
+    from comptoir.campaigns.models import Campaign
+    from comptoir.campaigns.services import add_recipients, launch_campaign
 
-    queued: list[int] = []
-    started = time.perf_counter()
-    for part in chunks(people, chunk):
-        deliveries = send_outbound_many(
-            [Outbound(template, person, campaign=campaign, context=context) for person in part]
-        )
-        queued.extend(d.pk for d in deliveries if d.status == Delivery.Status.QUEUED)
-    return queued, time.perf_counter() - started
-
-
-def send(ids: list[int], chunk: int, adapter) -> float:
-    from comptoir.messaging.dispatch import send_deliveries
-
-    started = time.perf_counter()
-    for part in chunks(ids, chunk):
-        send_deliveries(part, adapter=adapter)
-    return time.perf_counter() - started
+    campaign = Campaign.objects.create(
+        name=name,
+        template=template,
+        details=template.sample_event,
+        rate_per_minute=60_000_000,
+    )
+    add_recipients(campaign, people_ids)
+    launch_campaign(campaign=campaign)
+    return campaign
 
 
-def send_in_processes(
-    ids: list[int], chunk: int, processes: int, private_key: bytes | None
-) -> float:
-    """Send with several worker processes, each taking every n-th chunk."""
+def run_campaign_in_processes(campaign_id: int, processes: int) -> tuple[float, float]:
+    """Run the campaign to its end with worker processes; return the wall seconds and the
+    workers' CPU seconds."""
     import multiprocessing
 
     from django.db import connections
 
     connections.close_all()
-    parts = [list(chunks(ids, chunk))[n::processes] for n in range(processes)]
     context = multiprocessing.get_context("fork")
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
-    workers = [context.Process(target=send_part, args=(part, private_key)) for part in parts]
+    workers = [
+        context.Process(target=campaign_worker, args=(campaign_id,)) for _ in range(processes)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    if any(worker.exitcode for worker in workers):
+        sys.exit("a campaign worker failed")
+    return time.perf_counter() - started, children_cpu_seconds() - cpu_before
+
+
+def children_cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def campaign_worker(campaign_id: int) -> None:
+    """What a worker does for a campaign: a chunk recorded, then its send task, in turn."""
+    from django.test import override_settings
+
+    from comptoir.campaigns.services import send_next_chunk
+    from comptoir.mail.smtp_session import close_current_session
+
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        while not send_next_chunk(campaign_id=campaign_id).stopped:
+            pass
+    close_current_session()
+
+
+def decide(template, campaign, people: list, chunk: int) -> tuple[list[int], float]:
+    from comptoir.campaigns.services import outbound_for
+    from comptoir.messaging.models import Delivery
+    from comptoir.messaging.sending import send_outbound_many
+
+    queued: list[int] = []
+    started = time.perf_counter()
+    for part in chunks(people, chunk):
+        deliveries = send_outbound_many([outbound_for(campaign, person) for person in part])
+        queued.extend(d.pk for d in deliveries if d.status == Delivery.Status.QUEUED)
+    return queued, time.perf_counter() - started
+
+
+def send(ids: list[int], chunk: int) -> float:
+    from comptoir.mail.smtp_session import close_current_session
+    from comptoir.messaging.dispatch import send_deliveries
+
+    started = time.perf_counter()
+    for part in chunks(ids, chunk):
+        send_deliveries(part)
+    close_current_session()
     return time.perf_counter() - started
-
-
-def send_part(part: list[list[int]], private_key: bytes | None) -> None:
-    adapter = None if adapter_signs() else BenchAdapter(private_key)
-    for ids in part:
-        send(ids, len(ids), adapter)
 
 
 def full_render_ms(template, people: list, context: dict, count: int) -> tuple[float, float]:
@@ -365,147 +497,129 @@ def full_render_ms(template, people: list, context: dict, count: int) -> tuple[f
     return full, fast
 
 
-def run_database(args: argparse.Namespace) -> None:
-    setup_django()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
+def statuses_of(**filters) -> dict[str, int]:
     from django.db.models import Count
 
-    from comptoir.campaigns.models import Campaign
-    from comptoir.customers.models import Customer
-    from comptoir.messaging.dispatch import send_delivery
-    from comptoir.messaging.models import Delivery, MessageTemplate
-    from comptoir.messaging.sending import Outbound, send_outbound
-    from comptoir.messaging.services import load_catalogue
+    from comptoir.messaging.models import Delivery
 
-    out: dict = {
-        "database": connection.vendor,
-        "recipients": args.recipients,
-        "chunk": args.chunk,
+    rows = Delivery.objects.filter(**filters).values_list("status").annotate(n=Count("id"))
+    return dict(rows.order_by())
+
+
+def sink_figures(got: dict, queued: int) -> dict:
+    return {
+        "received": got["received"],
+        "distinct_recipients": got["recipients"],
+        "lost": queued - got["received"],
+        "duplicated": got["received"] - got["recipients"],
+        "sink_cpu_ms_per_message": got["cpu_seconds"] / max(1, got["received"]) * 1000,
     }
+
+
+def run_database(args: argparse.Namespace) -> None:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from comptoir.messaging.dispatch import send_delivery
+    from comptoir.messaging.models import MessageTemplate
+    from comptoir.messaging.sending import send_outbound
+    from comptoir.campaigns.services import outbound_for
+
+    out: dict = {"database": connection.vendor, "recipients": args.recipients}
     call_command("migrate", verbosity=0)
     load_catalogue()
     started = time.perf_counter()
-    people = make_population(args.recipients + args.baseline)
+    ids = make_population(args.recipients + args.sample + args.baseline)
     out["setup_seconds"] = round(time.perf_counter() - started, 1)
-    people = list(
-        Customer.objects.filter(pk__in=[p.pk for p in people])
-        .select_related("store")
-        .prefetch_related("identities")
-        .order_by("pk")
-    )
-    campaign_people, baseline_people = people[: args.recipients], people[args.recipients :]
+    campaign_ids = ids[: args.recipients]
+    sample = customers(ids[args.recipients : args.recipients + args.sample])
+    baseline_people = customers(ids[args.recipients + args.sample :])
     template = MessageTemplate.objects.get(slug=args.template)
-    context = {"event": template.sample_event}
+    out["template"] = template.slug
     out["render_full_ms"], out["render_compiled_ms"] = full_render_ms(
-        template, campaign_people, context, 20
+        template, sample, {"event": template.sample_event}, 20
     )
+    private_key, public_key = dkim_key()
+    sign_with_dkim(None)
 
-    # Baseline: the path one message at a time, on a sample.
-    if args.baseline:
-        sink = Sink()
-        configure_smtp(sink.port)
-        baseline = Campaign.objects.create(name="baseline", template=template)
+    # The headline: the whole campaign, worker processes deciding and sending in turn.
+    sink = start_sink(keep=1, kind=args.sink)
+    out["sink"] = sink.name
+    campaign = new_campaign(template, "bench", campaign_ids)
+    seconds, cpu = run_campaign_in_processes(campaign.pk, args.processes)
+    got = sink.stop()
+    out["campaign"] = {
+        "processes": args.processes,
+        "seconds": seconds,
+        "workers_cpu_ms_per_message": cpu / args.recipients * 1000,
+        "cores_busy": (cpu + got["cpu_seconds"]) / seconds,
+        "rate": args.recipients / seconds,
+        "statuses": statuses_of(campaign=campaign),
+        "message_bytes": len(got["kept"][0]) if got["kept"] else 0,
+        **sink_figures(got, args.recipients),
+    }
+
+    # The breakdown, one process: deciding, then sending without and with DKIM.
+    meter = PressureMeter()
+    meter.install()
+    queries = QueryCounter()
+    breakdown = new_campaign(template, "breakdown", [])
+    cpu = time.process_time()
+    with connection.execute_wrapper(queries):
+        queued, decide_seconds = decide(template, breakdown, sample, 200)
+    out["decide"] = {
+        "queued": len(queued),
+        "rate": len(queued) / decide_seconds,
+        "queries_per_message": queries.count / len(queued),
+        "cpu_ms_per_message": (time.process_time() - cpu) / len(queued) * 1000,
+        "pressure_checks": meter.calls,
+        "pressure_us_per_check": meter.seconds / max(1, meter.calls) * 1e6,
+        "pressure_queries_per_check": meter.queries / max(1, meter.calls),
+    }
+    half = len(queued) // 2
+    for name, part, key in [("no_dkim", queued[:half], None), ("dkim", queued[half:], private_key)]:
+        sink = start_sink(keep=5, kind=args.sink)
+        sign_with_dkim(key)
+        queries.count = 0
+        cpu = time.process_time()
+        with connection.execute_wrapper(queries):
+            seconds = send(part, 100)
+        cpu = time.process_time() - cpu
+        got = sink.stop()
+        out[name] = {
+            "queued": len(part),
+            "send_rate": len(part) / seconds,
+            "queries_per_message": queries.count / len(part),
+            "cpu_ms_per_message": cpu / len(part) * 1000,
+            "statuses": statuses_of(pk__in=part),
+            "dkim_check": verify_dkim(got["kept"], public_key) if key else "",
+            **sink_figures(got, len(part)),
+        }
+    sign_with_dkim(None)
+
+    # The baseline: the path one message at a time.
+    if baseline_people:
+        sink = start_sink(kind=args.sink)
+        baseline = new_campaign(template, "baseline", [])
         started = time.perf_counter()
         for person in baseline_people:
-            delivery = send_outbound(Outbound(template, person, campaign=baseline, context=context))
+            delivery = send_outbound(outbound_for(baseline, person))
             send_delivery(delivery.pk)
         seconds = time.perf_counter() - started
         got = sink.stop()
         out["baseline"] = {
             "messages": len(baseline_people),
             "rate": len(baseline_people) / seconds,
-            "received": got["received"],
+            **sink_figures(got, len(baseline_people)),
         }
-        # The batch path on the same number of messages, with the email adapter as it is.
-        sink = Sink()
-        configure_smtp(sink.port)
-        batch = Campaign.objects.create(name="batch, adapter as it is", template=template)
-        ids, decide_seconds = decide(template, batch, baseline_people, args.chunk, context)
-        send_seconds = send(ids, args.chunk, None)
-        got = sink.stop()
-        out["batch_with_adapter_as_is"] = {
-            "messages": len(ids),
-            "rate": len(ids) / (decide_seconds + send_seconds),
-            "send_rate": len(ids) / send_seconds,
-            "received": got["received"],
-        }
-
-    meter = PressureMeter()
-    meter.install()
-    queries = QueryCounter()
-    private_key, public_key = dkim_key()
-
-    # Decide: the whole campaign, every recipient, in chunks.
-    campaign = Campaign.objects.create(name="bench", template=template)
-    cpu = time.process_time()
-    with connection.execute_wrapper(queries):
-        ids, decide_seconds = decide(template, campaign, campaign_people, args.chunk, context)
-    out["decide"] = {
-        "queued": len(ids),
-        "rate": len(ids) / decide_seconds,
-        "queries_per_message": queries.count / len(ids),
-        "cpu_ms_per_message": (time.process_time() - cpu) / len(ids) * 1000,
-        "pressure_checks": meter.calls,
-        "pressure_us_per_check": meter.seconds / max(1, meter.calls) * 1e6,
-        "pressure_queries_per_check": meter.queries / max(1, meter.calls),
-    }
-
-    # Send: each way of sending takes its slice of the queued deliveries.
-    modes = [("no_dkim", 1), ("dkim", 1), ("no_dkim", args.processes)]
-    modes = modes if args.processes > 1 else modes[:2]
-    size = args.send or -(-len(ids) // len(modes))
-    for number, (mode, processes) in enumerate(modes):
-        name = f"{mode}_{processes}p"
-        part = ids[number * size : (number + 1) * size]
-        sink = Sink(keep=5)
-        configure_smtp(sink.port)
-        adapter = None
-        if not adapter_signs():
-            adapter = BenchAdapter(private_key if mode == "dkim" else None)
-        elif mode == "dkim":
-            settings.COMPTOIR_DKIM_DOMAIN = DKIM_DOMAIN
-            settings.COMPTOIR_DKIM_SELECTOR = DKIM_SELECTOR
-            settings.COMPTOIR_DKIM_PRIVATE_KEY = private_key.decode()
-        else:
-            settings.COMPTOIR_DKIM_DOMAIN = ""
-        queries.count = 0
-        cpu = time.process_time()
-        with connection.execute_wrapper(queries):
-            if processes == 1:
-                send_seconds = send(part, args.chunk, adapter)
-            else:
-                send_seconds = send_in_processes(
-                    part, args.chunk, processes, private_key if mode == "dkim" else None
-                )
-        cpu = time.process_time() - cpu
-        got = sink.stop()
-        statuses = dict(
-            Delivery.objects.filter(pk__in=part).values_list("status").annotate(n=Count("id"))
-        )
-        send_rate = len(part) / send_seconds
-        out[name] = {
-            "queued": len(part),
-            "send_rate": send_rate,
-            "end_to_end_rate": 1 / (1 / out["decide"]["rate"] + 1 / send_rate),
-            "send_queries_per_message": queries.count / len(part) if processes == 1 else None,
-            "cpu_ms_per_message": cpu / len(part) * 1000 if processes == 1 else None,
-            "received": got["received"],
-            "distinct_recipients": got["recipients"],
-            "sink_cpu_ms_per_message": got["cpu_seconds"] / max(1, got["received"]) * 1000,
-            "statuses": statuses,
-            "signed_by": ("adapter" if adapter_signs() else "bench's stand-in (dkimpy)")
-            if mode == "dkim"
-            else "",
-            "dkim_check": verify_dkim(got["kept"], public_key) if mode == "dkim" else "",
-        }
-    out["adapter"] = (
-        "the email adapter (it signs and keeps its connection)"
-        if adapter_signs()
-        else "the bench's stand-in adapter: build_email + dkimpy + one SMTP connection kept open"
-    )
     print(json.dumps(out))
+
+
+def load_catalogue() -> None:
+    from comptoir.messaging.services import load_catalogue as load
+
+    load()
 
 
 # --- The orchestrator ------------------------------------------------------------------------
@@ -535,88 +649,92 @@ def measure(database: str, args: argparse.Namespace) -> dict:
         env.pop("DATABASE_URL", None)
     command = [sys.executable, __file__, "--child", *sys.argv[1:]]
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
+    shutil.rmtree(data_dir, ignore_errors=True)
     if result.returncode:
         sys.exit(f"the {database} run failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def report(result: dict) -> None:
-    print(f"\n## {result['database']}: {result['recipients']:,} recipients")
-    print(f"setup (customers, addresses, consents in bulk): {result['setup_seconds']} s")
+    run = result["campaign"]
+    print(f"\n## {result['database']}: campaign of {result['recipients']:,} recipients")
     print(
-        f"rendering per message: {result['render_full_ms']:.1f} ms in full (MJML per customer), "
-        f"{result['render_compiled_ms']:.3f} ms compiled once"
+        f"setup (customers, addresses, consents in bulk): {result['setup_seconds']} s; "
+        f"template {result['template']}, {run['message_bytes']:,} bytes a message; "
+        f"sink: {result['sink']}"
+    )
+    print(
+        f"whole path, {run['processes']} worker processes: {run['rate']:,.0f} msg/s "
+        f"({run['seconds']:.1f} s); received {run['received']:,}, distinct "
+        f"{run['distinct_recipients']:,}, lost {run['lost']}, duplicated {run['duplicated']}; "
+        f"statuses {run['statuses']}"
+    )
+    print(
+        f"CPU a message: workers {run['workers_cpu_ms_per_message']:.2f} ms, sink "
+        f"{run['sink_cpu_ms_per_message']:.3f} ms; cores busy {run['cores_busy']:.2f} of "
+        f"{os.cpu_count()}"
     )
     decided = result["decide"]
     print(
-        f"decide (send_outbound_many, chunks of {result['chunk']}): {decided['queued']} queued, "
-        f"{decided['rate']:.0f} msg/s, {decided['queries_per_message']:.3f} queries/msg, "
+        f"\nbreakdown, one process, {decided['queued']:,} other customers:\n"
+        f"decide (send_outbound_many, chunks of 200): {decided['rate']:,.0f} msg/s, "
+        f"{decided['queries_per_message']:.3f} queries/msg, "
         f"{decided['cpu_ms_per_message']:.2f} ms CPU/msg"
     )
     print(
         f"pressure: {decided['pressure_checks']} checks, {decided['pressure_us_per_check']:.1f} "
-        f"µs and {decided['pressure_queries_per_check']:.2f} queries per check (reading, "
+        f"µs and {decided['pressure_queries_per_check']:.3f} queries per check (reading, "
         "checking, recording and writing the state rows, per check)"
     )
     print(
-        "| send run | messages | send msg/s | end-to-end msg/s | queries/msg | sender CPU ms/msg "
-        "| sink CPU ms/msg | received | distinct |"
+        "| send alone | messages | msg/s | queries/msg | sender CPU ms/msg | sink CPU ms/msg "
+        "| received | distinct |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    total = 0
-    for name, run in result.items():
-        if not isinstance(run, dict) or "send_rate" not in run or name.startswith("batch"):
-            continue
-        total += run["received"]
-        queries, cpu = run["send_queries_per_message"], run["cpu_ms_per_message"]
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in ("no_dkim", "dkim"):
+        run = result[name]
         print(
-            f"| {name} | {run['queued']} | {run['send_rate']:.0f} | {run['end_to_end_rate']:.0f} | "
-            f"{'-' if queries is None else f'{queries:.3f}'} | "
-            f"{'-' if cpu is None else f'{cpu:.2f}'} | {run['sink_cpu_ms_per_message']:.2f} | "
-            f"{run['received']} | {run['distinct_recipients']} |"
+            f"| {name} | {run['queued']} | {run['send_rate']:,.0f} | "
+            f"{run['queries_per_message']:.3f} | {run['cpu_ms_per_message']:.2f} | "
+            f"{run['sink_cpu_ms_per_message']:.3f} | {run['received']} | "
+            f"{run['distinct_recipients']} |"
         )
         if run["dkim_check"]:
-            print(f"  DKIM signed by the {run['signed_by']}; {run['dkim_check']}")
-        lost = run["queued"] - run["received"]
-        duplicated = run["received"] - run["distinct_recipients"]
-        print(f"  {name}: statuses {run['statuses']}; lost {lost}, duplicated {duplicated}")
-    print(f"received in all: {total} of {decided['queued']} queued")
+            print(f"  DKIM: {run['dkim_check']}")
+        print(f"  statuses {run['statuses']}; lost {run['lost']}, duplicated {run['duplicated']}")
+    print(
+        f"rendering per message: {result['render_full_ms']:.1f} ms in full (MJML per customer), "
+        f"{result['render_compiled_ms']:.3f} ms compiled once"
+    )
     if "baseline" in result:
-        base, batch = result["baseline"], result["batch_with_adapter_as_is"]
+        base = result["baseline"]
         print(
-            f"baseline, one message at a time (send_outbound + send_delivery, the email "
-            f"adapter as it is), {base['messages']} messages: {base['rate']:.0f} msg/s end to "
-            f"end, received {base['received']}"
+            f"baseline, one message at a time (send_outbound + send_delivery), "
+            f"{base['messages']} messages: {base['rate']:.0f} msg/s, received {base['received']}"
         )
-        print(
-            f"batch path, same adapter, {batch['messages']} messages: {batch['rate']:.0f} msg/s "
-            f"end to end (send {batch['send_rate']:.0f} msg/s), received {batch['received']}"
-        )
-    print(f"send runs: {result['adapter']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--baseline", type=int, default=2_000, help="messages one at a time")
-    parser.add_argument("--chunk", type=int, default=500)
-    parser.add_argument("--processes", type=int, default=2, help="sending processes, 3rd run")
-    parser.add_argument(
-        "--send", type=int, default=0, help="messages per send run (default: a third each)"
-    )
+    parser.add_argument("--recipients", type=int, default=100_000, help="the campaign's")
+    parser.add_argument("--processes", type=int, default=2, help="the campaign's workers")
+    parser.add_argument("--sample", type=int, default=4_000, help="breakdown customers")
+    parser.add_argument("--baseline", type=int, default=500, help="messages one at a time")
     parser.add_argument("--template", default="live-session-invitation")
+    parser.add_argument("--sink", choices=["auto", "postfix", "aiosmtpd"], default="auto")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--postgres-database", default="comptoir_speed")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--sink", nargs=3, help=argparse.SUPPRESS)
-    if "--sink" in sys.argv:
-        port, path, keep = sys.argv[sys.argv.index("--sink") + 1 :][:3]
-        run_sink(int(port), Path(path), int(keep))
+    if sys.argv[1:2] == ["--sink-process"]:
+        port, path, keep = sys.argv[2:5]
+        run_aiosmtpd_sink(int(port), Path(path), int(keep))
         return
     args = parser.parse_args()
     if args.child:
         run_database(args)
         return
+    if args.sink == "postfix" and SMTP_SINK is None:
+        sys.exit("no smtp-sink here: `make bench-packages` installs Debian's postfix")
     print(f"bench/send: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start")
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     for database in databases:

@@ -2,7 +2,8 @@
 
 It can be told to answer the next N messages with a given failure (e.g. 451), to test
 retries against a server that really says no, or to keep a message and drop the connection
-without answering ("DROP"), as a server does when it crashes after queueing it.
+without answering ("DROP"), as a server does when it crashes after queueing it; to refuse
+some recipients; and to offer pipelining.
 """
 
 import email
@@ -39,6 +40,10 @@ class SmtpSink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The aiosmtpd controller serving it (see restart()).
     controller: Controller | None = None
+    # Offer PIPELINING (RFC 2920) as Postfix does; aiosmtpd reads pipelined commands in order.
+    pipelining: bool = False
+    # Addresses RCPT TO refuses, with the answer.
+    refused_recipients: dict[str, str] = field(default_factory=dict)
 
     def restart(self) -> None:
         """Stop the server and start a new one on the same port: open connections die."""
@@ -49,6 +54,18 @@ class SmtpSink:
     def fail_next(self, count: int, answer: str = "451 4.3.0 Try again later") -> None:
         with self.lock:
             self.failures.extend([answer] * count)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:  # noqa: N802
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.refused_recipients:
+            return self.refused_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
         with self.lock:

@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 from comptoir.consents.models import Purpose
+from comptoir.core.signing import Signer, public_url_with
 from comptoir.customers.models import Customer
 
 SALT = "comptoir.consents.link"
@@ -19,7 +19,7 @@ SALT = "comptoir.consents.link"
 
 def customer_token(customer: Customer) -> str:
     """Return the signed token naming this customer in preference-centre links."""
-    return signing.Signer(salt=SALT).sign(str(customer.pk))
+    return Signer(salt=SALT).sign(str(customer.pk))
 
 
 def find_customer_by_token(token: str) -> Customer | None:
@@ -32,13 +32,11 @@ def find_customer_by_token(token: str) -> Customer | None:
 
 
 def preference_url(customer: Customer) -> str:
-    token = customer_token(customer)
-    return settings.PUBLIC_URL + reverse("consents:preferences", args=[token])
+    return public_url_with("consents:preferences", customer_token(customer))
 
 
-def one_click_url(customer: Customer) -> str:
-    token = customer_token(customer)
-    return settings.PUBLIC_URL + reverse("consents:one_click", args=[token])
+def one_click_url(customer: Customer, token: str | None = None) -> str:
+    return public_url_with("consents:one_click", token or customer_token(customer))
 
 
 def list_unsubscribe_headers(customer: Customer, purpose: str) -> dict[str, str]:
@@ -52,9 +50,9 @@ def list_unsubscribe_headers(customer: Customer, purpose: str) -> dict[str, str]
     """
     if purpose == Purpose.SERVICE:
         return {}
-    subject = quote(f"unsubscribe {customer_token(customer)}")
-    mailto = f"mailto:{settings.COMPTOIR_SUPPORT_ADDRESS}?subject={subject}"
+    token = customer_token(customer)
+    mailto = f"mailto:{settings.COMPTOIR_SUPPORT_ADDRESS}?subject={quote(f'unsubscribe {token}')}"
     return {
-        "List-Unsubscribe": f"<{one_click_url(customer)}>, <{mailto}>",
+        "List-Unsubscribe": f"<{one_click_url(customer, token)}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }

@@ -28,6 +28,7 @@ from comptoir.consents.models import (
     SolicitationType,
 )
 from comptoir.consents.pressure_rules import Entry, Policy, Snapshot, decide, fold
+from comptoir.core.bulk import insert_objects
 from comptoir.customers.models import Customer
 from comptoir.messaging.models import MessageKind
 
@@ -287,7 +288,7 @@ class PressureBatch:
         self.changed.add(customer.pk)
 
     def save(self) -> None:
-        Solicitation.objects.bulk_create(self.recorded)
+        insert_objects(self.recorded)
         save_states({pk: self.states[pk][0] for pk in sorted(self.changed)})
         self.recorded, self.changed = [], set()
 

@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.consents.models import (
@@ -46,6 +45,7 @@ from comptoir.consents.models import (
     Source,
     Suppression,
 )
+from comptoir.core.signing import salted_hmac
 from comptoir.customers.identities import InvalidIdentity, normalise_email, normalise_phone
 from comptoir.customers.models import Customer, Identity
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 
+from comptoir.core.signing import salted_hmac
 from comptoir.conversations.models import Conversation, Message
 
 SUBJECT_REFERENCE_PATTERN = re.compile(r"\[#(?P<id>\d+)\]")

@@ -11,16 +11,15 @@ out, a broken connection leaves it unknown whether the server queued the message
 reported as UnconfirmedSendError and never retried here.
 """
 
-import re
 import smtplib
 import threading
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from comptoir.mail.mime import BARE_ADDRESS
 from comptoir.messaging.adapters import UnconfirmedSendError
 
-LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
@@ -81,12 +80,11 @@ class SmtpSession:
         self.transmit(connection, raw)
 
     def open_envelope(self, envelope_from: str, recipient: str) -> smtplib.SMTP:
-        """Send MAIL FROM and RCPT TO, on the open connection or, if it died, a new one."""
+        """Send MAIL FROM, RCPT TO and DATA, on the open connection or, if it died, a new one."""
         reused = self.connection is not None
         connection = self.connection or self.connect()
         try:
-            expect(connection.mail(envelope_from), 250, smtplib.SMTPSenderRefused, envelope_from)
-            expect(connection.rcpt(recipient), (250, 251), smtplib.SMTPRecipientsRefused, recipient)
+            envelope(connection, envelope_from, recipient)
         except smtplib.SMTPResponseException as refusal:
             if reused and refusal.smtp_code == 421:  # "closing idle connection"
                 self.close()
@@ -104,15 +102,8 @@ class SmtpSession:
         return connection
 
     def transmit(self, connection: smtplib.SMTP, raw: bytes) -> None:
-        try:
-            code, reply = connection.docmd("DATA")
-        except OSError:
-            self.close()
-            raise
-        if code != 354:
-            reset(connection)
-            raise smtplib.SMTPDataError(code, reply)
-        data = LEADING_DOT.sub(b"..", raw)
+        """Send the message data (the server said 354 to DATA) and read its verdict."""
+        data = dot_stuffed(raw)
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
         try:
@@ -128,6 +119,50 @@ class SmtpSession:
             raise smtplib.SMTPDataError(code, reply)
 
 
+def envelope(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
+    """MAIL FROM, RCPT TO and DATA; raise what the first refusal means.
+
+    When the server offers pipelining (RFC 2920; Postfix, Exim and the providers' relays
+    do), the three go in one write and their answers are read together: one round trip
+    instead of three. A server that refuses MAIL or RCPT then refuses the DATA too, and
+    nothing has been sent; the caller resets the transaction.
+    """
+    commands = [
+        f"MAIL FROM:{bracketed(envelope_from)}",
+        f"RCPT TO:{bracketed(recipient)}",
+        "DATA",
+    ]
+    if connection.has_extn("pipelining"):
+        connection.send("".join(f"{command}\r\n" for command in commands))
+        replies = [connection.getreply() for _ in commands]
+    else:
+        replies = []
+        for command, accepted in zip(commands, ENVELOPE_ACCEPTED, strict=True):
+            replies.append(connection.docmd(command))
+            if replies[-1][0] not in accepted:
+                break
+    expect(replies[0], 250, smtplib.SMTPSenderRefused, envelope_from)
+    expect(replies[1], (250, 251), smtplib.SMTPRecipientsRefused, recipient)
+    expect(replies[2], 354, smtplib.SMTPDataError, "")
+
+
+def bracketed(address: str) -> str:
+    # A bare address is written as it is, without the email package's parser (25 µs).
+    return f"<{address}>" if BARE_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+def dot_stuffed(raw: bytes) -> bytes:
+    """Double the dot that starts a line (RFC 5321 4.5.2), so that none ends the data early.
+    Lines end in CRLF on the wire (the MIME writer writes no other), so a replace does it at
+    C speed; smtplib's multiline regex took 80 µs on a 20 KB message."""
+    stuffed = raw.replace(b"\r\n.", b"\r\n..")
+    return b"." + stuffed if stuffed.startswith(b".") else stuffed
+
+
+# What MAIL FROM, RCPT TO and DATA answer when the server takes the message on.
+ENVELOPE_ACCEPTED = ((250,), (250, 251), (354,))
+
+
 def expect(
     answer: tuple[int, bytes], codes: int | tuple[int, ...], error: type, subject: str
 ) -> None:
@@ -135,6 +170,8 @@ def expect(
     if code not in (codes if isinstance(codes, tuple) else (codes,)):
         if error is smtplib.SMTPRecipientsRefused:
             raise smtplib.SMTPRecipientsRefused({subject: (code, reply)})
+        if error is smtplib.SMTPDataError:
+            raise smtplib.SMTPDataError(code, reply)
         raise error(code, reply, subject)
 
 

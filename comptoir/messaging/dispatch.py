@@ -73,6 +73,15 @@ DELIVERY_RELATIONS = (
 )
 
 
+SHARED_RELATIONS = (
+    "template",
+    "template_version",
+    "event",
+    "message__conversation__customer",
+    "message__author",
+)
+
+
 def customer_of(delivery: Delivery) -> Customer:
     if delivery.customer is not None:
         return delivery.customer
@@ -162,10 +171,12 @@ def send_batch(delivery_ids: Sequence[int], adapter: ChannelAdapter | None) -> C
     claimed = claim_deliveries(delivery_ids)
     if not claimed:
         return Counter()
+    # A batch's deliveries share their template, version and event: each is read once and
+    # shared, rather than joined and built again on every row.
     deliveries = list(
         Delivery.objects.filter(pk__in=claimed)
-        .select_related(*DELIVERY_RELATIONS)
-        .prefetch_related("customer__identities")
+        .select_related("customer__store")
+        .prefetch_related(*SHARED_RELATIONS, "customer__identities")
         .order_by("pk")
     )
     customers = [customer_of(delivery) for delivery in deliveries]

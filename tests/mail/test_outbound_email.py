@@ -6,6 +6,7 @@ import base64
 import email
 import email.policy
 import re
+import smtplib
 import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
@@ -217,13 +218,60 @@ def replies(settings, agent) -> Iterator[list[Delivery]]:
     smtp_session.close_current_session()
 
 
-def test_many_sends_share_one_smtp_connection(replies, smtp_sink):
+@pytest.fixture(params=[False, True], ids=["one command at a time", "pipelining"])
+def any_smtp_sink(request, smtp_sink):
+    """The SMTP sink, with and without pipelining: the session speaks both ways."""
+    smtp_sink.pipelining = request.param
+    return smtp_sink
+
+
+class CountedWrites:
+    """Counts what the SMTP client writes to its socket (a round trip each, here)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.count = 0
+        original = smtplib.SMTP.send
+
+        def send(connection, data):  # noqa: ANN001, ANN202
+            self.count += 1
+            return original(connection, data)
+
+        monkeypatch.setattr(smtplib.SMTP, "send", send)
+
+
+def test_many_sends_share_one_smtp_connection(replies, any_smtp_sink):
     dispatch.send_due_deliveries()
-    assert len(smtp_sink.received) == 3
-    assert len({received.peer for received in smtp_sink.received}) == 1
+    assert len(any_smtp_sink.received) == 3
+    assert len({received.peer for received in any_smtp_sink.received}) == 1
 
 
-def test_a_connection_the_server_closed_is_reopened_and_the_message_sent_once(replies, smtp_sink):
+def test_a_pipelining_server_gets_the_envelope_in_one_write(replies, smtp_sink, monkeypatch):
+    smtp_sink.pipelining = True
+    dispatch.send_delivery(replies[0].pk)  # the connection opened (EHLO)
+    writes = CountedWrites(monkeypatch)
+    dispatch.send_delivery(replies[1].pk)
+    assert writes.count == 2  # MAIL FROM + RCPT TO + DATA, then the message
+    assert [r.envelope_to for r in smtp_sink.received[1:]] == [[replies[1].recipient]]
+
+
+def test_a_refused_recipient_fails_for_good_and_the_connection_goes_on(replies, any_smtp_sink):
+    refused = replies[0].recipient
+    any_smtp_sink.refused_recipients[refused] = "550 5.1.1 No such user"
+    assert dispatch.send_delivery(replies[0].pk) == Delivery.Status.FAILED
+    assert "550" in Delivery.objects.get(pk=replies[0].pk).last_error
+    assert dispatch.send_delivery(replies[1].pk) == Delivery.Status.SENT
+    assert dispatch.send_delivery(replies[2].pk) == Delivery.Status.SENT
+    assert [r.envelope_to for r in any_smtp_sink.received] == [
+        [replies[1].recipient],
+        [replies[2].recipient],
+    ]
+    assert len({received.peer for received in any_smtp_sink.received}) == 1
+
+
+def test_a_connection_the_server_closed_is_reopened_and_the_message_sent_once(
+    replies, any_smtp_sink
+):
+    smtp_sink = any_smtp_sink
     dispatch.send_delivery(replies[0].pk)
     # The server restarts: the connection kept open is now dead.
     smtp_sink.restart()
@@ -234,8 +282,9 @@ def test_a_connection_the_server_closed_is_reopened_and_the_message_sent_once(re
 
 
 def test_a_connection_broken_after_the_data_leaves_the_delivery_unconfirmed_never_resent(
-    replies, smtp_sink
+    replies, any_smtp_sink
 ):
+    smtp_sink = any_smtp_sink
     smtp_sink.fail_next(1, "DROP")  # the server keeps the message, then the line dies
     assert dispatch.send_delivery(replies[0].pk) == Delivery.Status.UNCONFIRMED
     delivery = Delivery.objects.get(pk=replies[0].pk)

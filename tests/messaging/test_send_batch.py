@@ -261,7 +261,9 @@ def test_the_queries_of_a_chunk_do_not_grow_with_its_size(catalogue, mailoutbox)
     large = queries_to_decide_and_send(order, email_population(100, start=100))
 
     assert large == small
-    assert large[0] <= 12 and large[1] <= 12
+    # Sending reads the template, its version and the event once a chunk (shared by every
+    # delivery) rather than joining them to each row.
+    assert large[0] <= 12 and large[1] <= 15
     assert len(mailoutbox) == 112
 
 
