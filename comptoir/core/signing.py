@@ -2,8 +2,9 @@
 
 Django's salted_hmac hashes the salt and the secret key again for every signature; a
 campaign signs a dozen values a message (tracking links, unsubscribe, preference centre,
-bounce address, suppression hashes), and deriving the key was half the cost of each. The tokens are Django's, byte for byte (a test
-checks it): they verify with django.core.signing and honour SECRET_KEY_FALLBACKS.
+bounce address, suppression hashes), and deriving the key was half the cost of each. The
+tokens are Django's, byte for byte (a test checks it): they verify with django.core.signing
+and honour SECRET_KEY_FALLBACKS.
 """
 
 import hashlib

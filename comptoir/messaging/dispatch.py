@@ -72,7 +72,8 @@ DELIVERY_RELATIONS = (
     "event",
 )
 
-
+# What a batch reads once for all its deliveries (campaign deliveries share their template,
+# version and event) rather than join to every row: DELIVERY_RELATIONS but the store.
 SHARED_RELATIONS = (
     "template",
     "template_version",
@@ -171,8 +172,6 @@ def send_batch(delivery_ids: Sequence[int], adapter: ChannelAdapter | None) -> C
     claimed = claim_deliveries(delivery_ids)
     if not claimed:
         return Counter()
-    # A batch's deliveries share their template, version and event: each is read once and
-    # shared, rather than joined and built again on every row.
     deliveries = list(
         Delivery.objects.filter(pk__in=claimed)
         .select_related("customer__store")
