@@ -524,6 +524,7 @@ def run_database(args: argparse.Namespace) -> None:
     from comptoir.messaging.dispatch import send_delivery
     from comptoir.messaging.models import MessageTemplate
     from comptoir.messaging.sending import send_outbound
+    from comptoir.messaging.services import load_catalogue
     from comptoir.campaigns.services import outbound_for
 
     out: dict = {"database": connection.vendor, "recipients": args.recipients}
@@ -614,12 +615,6 @@ def run_database(args: argparse.Namespace) -> None:
             **sink_figures(got, len(baseline_people)),
         }
     print(json.dumps(out))
-
-
-def load_catalogue() -> None:
-    from comptoir.messaging.services import load_catalogue as load
-
-    load()
 
 
 # --- The orchestrator ------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def customer_token(customer: Customer) -> str:
 def find_customer_by_token(token: str) -> Customer | None:
     """Return the customer a token names, or None if it was tampered with or is unknown."""
     try:
-        customer_id = signing.Signer(salt=SALT).unsign(token)
+        customer_id = Signer(salt=SALT).unsign(token)
     except signing.BadSignature:
         return None
     return Customer.objects.filter(pk=int(customer_id)).first()

@@ -20,6 +20,8 @@ import secrets
 from email.utils import formataddr, formatdate, getaddresses
 from functools import lru_cache
 
+from comptoir.customers.identities import PLAIN_ADDRESS
+
 CRLF = "\r\n"
 BRACKETED = re.compile(r"<[^<>]*>")
 # Headers that hold addresses: display names are encoded, addresses kept as they are.
@@ -29,8 +31,6 @@ ADDRESS_HEADERS = {"from", "to", "cc", "reply-to"}
 BRACKETED_LIST_HEADERS = {"references", "in-reply-to", "list-unsubscribe"}
 
 
-# A bare address, nothing to quote or encode (the To of most messages).
-BARE_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
 # RFC 2047: an encoded word is at most 75 characters; "=?utf-8?b?" and "?=" take 12.
 ENCODED_WORD_MAX = 75
 ENCODED_WORD_FRAME = len("=?utf-8?b??=")
@@ -40,7 +40,8 @@ def header_line(name: str, value: str) -> str:
     """One header, folded where a fold is harmless, encoded (RFC 2047) when not ASCII."""
     lowered = name.lower()
     if lowered in ADDRESS_HEADERS:
-        value = value if BARE_ADDRESS.fullmatch(value) else addresses(value)
+        # A plain address (the To of most messages) has nothing to quote or encode.
+        value = value if PLAIN_ADDRESS.fullmatch(value) else addresses(value)
     elif lowered in BRACKETED_LIST_HEADERS and value.count("<") > 1:
         value = ("," if lowered == "list-unsubscribe" else "").join(
             f"{CRLF} {item}" if index else item

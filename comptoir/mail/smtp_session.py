@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from comptoir.mail.mime import BARE_ADDRESS
+from comptoir.customers.identities import PLAIN_ADDRESS
 from comptoir.messaging.adapters import UnconfirmedSendError
 
+# What MAIL FROM, RCPT TO and DATA answer when the server takes the message on.
+MAIL_ACCEPTED, RCPT_ACCEPTED, DATA_ACCEPTED = (250,), (250, 251), (354,)
 
 
 @dataclass(frozen=True)
@@ -137,18 +139,19 @@ def envelope(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> No
         replies = [connection.getreply() for _ in commands]
     else:
         replies = []
-        for command, accepted in zip(commands, ENVELOPE_ACCEPTED, strict=True):
+        accepted_answers = (MAIL_ACCEPTED, RCPT_ACCEPTED, DATA_ACCEPTED)
+        for command, accepted in zip(commands, accepted_answers, strict=True):
             replies.append(connection.docmd(command))
             if replies[-1][0] not in accepted:
                 break
-    expect(replies[0], 250, smtplib.SMTPSenderRefused, envelope_from)
-    expect(replies[1], (250, 251), smtplib.SMTPRecipientsRefused, recipient)
-    expect(replies[2], 354, smtplib.SMTPDataError, "")
+    expect(replies[0], MAIL_ACCEPTED, smtplib.SMTPSenderRefused, envelope_from)
+    expect(replies[1], RCPT_ACCEPTED, smtplib.SMTPRecipientsRefused, recipient)
+    expect(replies[2], DATA_ACCEPTED, smtplib.SMTPDataError, "")
 
 
 def bracketed(address: str) -> str:
-    # A bare address is written as it is, without the email package's parser (25 µs).
-    return f"<{address}>" if BARE_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+    # A plain address is written as it is, without the email package's parser (25 µs).
+    return f"<{address}>" if PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
 
 
 def dot_stuffed(raw: bytes) -> bytes:
@@ -159,15 +162,9 @@ def dot_stuffed(raw: bytes) -> bytes:
     return b"." + stuffed if stuffed.startswith(b".") else stuffed
 
 
-# What MAIL FROM, RCPT TO and DATA answer when the server takes the message on.
-ENVELOPE_ACCEPTED = ((250,), (250, 251), (354,))
-
-
-def expect(
-    answer: tuple[int, bytes], codes: int | tuple[int, ...], error: type, subject: str
-) -> None:
+def expect(answer: tuple[int, bytes], codes: tuple[int, ...], error: type, subject: str) -> None:
     code, reply = answer
-    if code not in (codes if isinstance(codes, tuple) else (codes,)):
+    if code not in codes:
         if error is smtplib.SMTPRecipientsRefused:
             raise smtplib.SMTPRecipientsRefused({subject: (code, reply)})
         if error is smtplib.SMTPDataError:

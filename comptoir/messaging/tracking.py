@@ -186,7 +186,7 @@ def click_url(delivery_id: int, url: str) -> str:
 def read_click_token(token: str) -> TrackedLink | None:
     """Return the delivery and target a click token names, or None if it was altered."""
     try:
-        delivery_id, url = signing.Signer(salt=CLICK_SALT).unsign_object(token)
+        delivery_id, url = Signer(salt=CLICK_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(delivery_id, int) or not isinstance(url, str) or not is_tracked_url(url):
@@ -202,7 +202,7 @@ def pixel_url(delivery_id: int) -> str:
 def read_open_token(token: str) -> int | None:
     """Return the delivery an open token names, or None if it was altered."""
     try:
-        value = signing.Signer(salt=OPEN_SALT).unsign(token)
+        value = Signer(salt=OPEN_SALT).unsign(token)
     except signing.BadSignature:
         return None
     return int(value) if value.isdigit() else None
