@@ -338,18 +338,25 @@ def sign_up_customer(*, email: str, values: dict[str, Any], phone: str = "") -> 
     if phone:
         normalise_phone(phone)  # Refuse a bad number before anything is written.
     customer = find_or_create_customer_by_email(address=email)
-    blanks = {
-        name: value
-        for name, value in values.items()
-        if value not in (None, "") and not getattr(customer, name)
-    }
-    if blanks:
-        update_profile(
-            customer=customer, values=blanks, source=ProfileChange.Source.COMPLETION_FORM
-        )
+    fill_blanks(customer=customer, values=values, source=ProfileChange.Source.COMPLETION_FORM)
     if phone:
         try:
             add_identity(customer=customer, kind=Identity.Kind.PHONE, value=phone)
         except IdentityTaken:
             pass
     return customer
+
+
+def fill_blanks(*, customer: Customer, values: dict[str, Any], source: str) -> None:
+    """Take the given values of the fields the record leaves empty; never overwrite one.
+
+    For what someone other than the customer or an agent tells us (a form anyone may fill,
+    a shop's request): it may complete the record, not correct it.
+    """
+    blanks = {
+        name: value
+        for name, value in values.items()
+        if value not in (None, "") and not getattr(customer, name)
+    }
+    if blanks:
+        update_profile(customer=customer, values=blanks, source=source)

@@ -17,7 +17,7 @@ from comptoir.customers import queries as customer_queries
 from comptoir.customers import services as customer_services
 from comptoir.customers.api import ApiError
 from comptoir.customers.identities import InvalidIdentity
-from comptoir.customers.models import BusinessEvent, Customer
+from comptoir.customers.models import BusinessEvent, Customer, ProfileChange
 from comptoir.messaging.models import Delivery, MessageTemplate
 from comptoir.messaging.sending import Outbound, send_outbound
 
@@ -28,6 +28,12 @@ class MessageIn(Schema):
     template: str = Field(..., description="the template's slug, e.g. order-confirmation")
     customer_id: int | None = Field(None, description="the customer, or give their email")
     email: str | None = Field(None, description="found or created when customer_id is absent")
+    first_name: str = Field(
+        "", max_length=100, description="fills the customer's first name if the record has none"
+    )
+    last_name: str = Field(
+        "", max_length=100, description="fills the customer's last name if the record has none"
+    )
     event_id: int | None = Field(None, description="the business event the message is about")
     data: dict[str, Any] = Field({}, description="values added to the template's context")
     dedupe_key: str = Field(
@@ -56,14 +62,20 @@ class DeliveryOut(Schema):
 
 
 def customer_of(payload: MessageIn) -> Customer:
+    """The customer named, or found or created by email; the names given fill their blanks
+    (the greeting then says "Bonjour Jeanne,"), never overwrite what the record holds."""
     if payload.customer_id is not None:
-        return customer_queries.get_customer(payload.customer_id)
-    if payload.email:
+        customer = customer_queries.get_customer(payload.customer_id)
+    elif payload.email:
         try:
-            return customer_services.find_or_create_customer_by_email(address=payload.email)
+            customer = customer_services.find_or_create_customer_by_email(address=payload.email)
         except InvalidIdentity as error:
             raise ApiError(422, f"invalid email: {error}", {"email": str(error)}) from error
-    raise ApiError(422, "give customer_id or email", {"customer_id": "required"})
+    else:
+        raise ApiError(422, "give customer_id or email", {"customer_id": "required"})
+    names = {"first_name": payload.first_name.strip(), "last_name": payload.last_name.strip()}
+    customer_services.fill_blanks(customer=customer, values=names, source=ProfileChange.Source.API)
+    return customer
 
 
 @router.post("/messages", response={202: DeliveryOut}, auth=scope("messages:send"))

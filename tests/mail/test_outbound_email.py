@@ -294,6 +294,40 @@ def test_a_connection_broken_after_the_data_leaves_the_delivery_unconfirmed_neve
     assert len(received_for_jeanne) == 1  # the other replies went; this one once
 
 
+def statuses(deliveries: list[Delivery]) -> list[str]:
+    return [Delivery.objects.get(pk=d.pk).status for d in deliveries]
+
+
+def test_in_a_batch_a_refused_message_fails_alone_the_others_leave(replies, any_smtp_sink):
+    any_smtp_sink.fail_next(1, "550 5.6.0 Content rejected")  # the first message's data
+    counts = dispatch.send_deliveries([d.pk for d in replies])
+    assert counts == {Delivery.Status.FAILED: 1, Delivery.Status.SENT: 2}
+    assert statuses(replies) == [Delivery.Status.FAILED] + [Delivery.Status.SENT] * 2
+    assert "550" in Delivery.objects.get(pk=replies[0].pk).last_error
+    assert len(any_smtp_sink.received) == 2
+
+
+def test_in_a_batch_a_message_the_server_defers_is_queued_for_a_retry(replies, any_smtp_sink):
+    any_smtp_sink.fail_next(1)  # 451
+    dispatch.send_deliveries([d.pk for d in replies])
+    first = Delivery.objects.get(pk=replies[0].pk)
+    assert (first.status, first.attempts) == (Delivery.Status.QUEUED, 1)
+    assert first.next_attempt_at is not None
+    assert statuses(replies[1:]) == [Delivery.Status.SENT] * 2
+
+
+def test_in_a_batch_a_line_broken_after_a_message_leaves_it_unconfirmed_and_the_next_goes_once(
+    replies, any_smtp_sink
+):
+    any_smtp_sink.fail_next(1, "DROP")  # keeps the first message, then the line dies
+    dispatch.send_deliveries([d.pk for d in replies])
+    assert statuses(replies) == [Delivery.Status.UNCONFIRMED] + [Delivery.Status.SENT] * 2
+    got = [r.envelope_to for r in any_smtp_sink.received]
+    assert got == [[d.recipient] for d in replies]  # each once, the first included
+    dispatch.send_due_deliveries()
+    assert len(any_smtp_sink.received) == 3
+
+
 def test_an_unconfirmed_delivery_a_person_resends_leaves_again(replies, smtp_sink):
     from comptoir.messaging.services import resend_unconfirmed_deliveries
 

@@ -11,10 +11,11 @@ from comptoir.consents.links import customer_token
 from comptoir.consents.models import Channel, ConsentStatus, Preference, Purpose, Source
 from comptoir.consents.rules import Reason
 from comptoir.consents.services import Proof, record_consent
-from comptoir.customers.models import BusinessEvent, Customer, Identity
+from comptoir.customers.models import BusinessEvent, Customer, Identity, ProfileChange
 from comptoir.customers.services import record_business_event
 from comptoir.messaging import dispatch
 from comptoir.messaging.models import Delivery, MessageTemplate, SendReason
+from comptoir.messaging.outgoing import outgoing_for
 from comptoir.messaging.sending import Outbound, send_outbound
 from comptoir.messaging.services import load_catalogue, save_message_template
 
@@ -247,3 +248,31 @@ def test_sms_is_not_chosen_when_no_provider_is_configured(catalogue, customer, n
     delivery = send_outbound(Outbound(template=welcome, customer=customer))
 
     assert (delivery.channel, delivery.status) == ("email", "queued")
+
+
+def test_the_names_the_shop_gives_fill_the_blanks_of_the_record_never_overwrite(
+    catalogue, customer, no_worker
+):
+    token = create_api_token(name="shop", scopes=["messages:send"]).secret
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    nameless = Customer.objects.create()
+    Identity.objects.create(customer=nameless, kind=Identity.Kind.EMAIL, value="karim@example.fr")
+
+    def ask(**who: object) -> dict:
+        payload = {"template": "order-confirmation", "dedupe_key": str(who), **who}
+        response = client.post("/api/messages", payload, content_type="application/json")
+        assert response.status_code == 202
+        return response.json()
+
+    ask(email="karim@example.fr", first_name=" Karim ", last_name="Benali")
+    ask(customer_id=customer.pk, first_name="Jeannette", last_name="Dupont")
+    new = ask(email="nouvelle@example.fr", first_name="Inès")
+
+    nameless.refresh_from_db()
+    customer.refresh_from_db()
+    assert (nameless.first_name, nameless.last_name) == ("Karim", "Benali")
+    assert nameless.profile_changes.get().source == ProfileChange.Source.API
+    assert (customer.first_name, customer.last_name) == ("Jeanne", "Martin")
+    assert not customer.profile_changes.exists()
+    greeting = outgoing_for(Delivery.objects.get(pk=new["id"])).text
+    assert "Bonjour Inès" in greeting
