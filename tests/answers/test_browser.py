@@ -41,6 +41,9 @@ def test_agent_inserts_a_suggestion_edits_it_and_sends_it(
     page.locator("#reply-text").type("\nPS : pensez aux courriers indésirables.")
     page.click("form.reply button[type=submit]")
     page.wait_for_selector(".message.success")
+    # The page came back with panels loading after it (suggestions, reply checker) that move
+    # the macro menu: wait for them, or the click may hit what moved under it.
+    page.wait_for_load_state("networkidle")
     sent = Message.objects.get(conversation=conversation, direction=Message.Direction.OUTBOUND)
     assert sent.text.startswith("Bonjour Jeanne,")
     assert sent.text.endswith("PS : pensez aux courriers indésirables.")

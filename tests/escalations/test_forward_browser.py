@@ -22,6 +22,9 @@ def test_agent_forwards_a_conversation_to_logistics(
     page.fill("#id_password", "motdepasse-agent-1")
     page.click("button[type=submit].primary")
     page.wait_for_selector(".forwards-card")
+    # The reply checker and the suggestions load after the page and push the cards down: a
+    # click aimed before they land can hit whatever moved under it (seen under load).
+    page.wait_for_load_state("networkidle")
 
     page.click(".forward-new summary")
     page.select_option("#id_target", label="Logistique")
