@@ -74,7 +74,12 @@ def customer_of(payload: MessageIn) -> Customer:
     else:
         raise ApiError(422, "give customer_id or email", {"customer_id": "required"})
     names = {"first_name": payload.first_name.strip(), "last_name": payload.last_name.strip()}
-    customer_services.fill_blanks(customer=customer, values=names, source=ProfileChange.Source.API)
+    try:
+        customer_services.fill_blanks(
+            customer=customer, values=names, source=ProfileChange.Source.API
+        )
+    except customer_services.InvalidProfile as error:
+        raise ApiError(422, "invalid name", error.errors) from error
     return customer
 
 
