@@ -532,6 +532,12 @@ def run_database(args: argparse.Namespace) -> None:
     load_catalogue()
     started = time.perf_counter()
     ids = make_population(args.recipients + args.sample + args.baseline)
+    if connection.vendor == "postgresql":
+        # The statistics autovacuum keeps in production: without them (this machine's server
+        # runs with autovacuum off), the planner reads the tables just filled by sequential
+        # scans, 10 ms a consent read at 100,000 customers, growing as the campaign goes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     out["setup_seconds"] = round(time.perf_counter() - started, 1)
     campaign_ids = ids[: args.recipients]
     sample = customers(ids[args.recipients : args.recipients + args.sample])

@@ -328,8 +328,12 @@ class Solicitation(models.Model):
     `rebuild_pressure_state`. A send never reads it (see PressureState).
     """
 
+    # Indexed by solicitation_customer_recent, which it leads (Meta).
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="solicitations"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="solicitations",
+        db_index=False,
     )
     type = models.CharField(_("type"), max_length=16, choices=SolicitationType.choices)
     # A messaging.models.MessageKind value: transactional, relationship or marketing.

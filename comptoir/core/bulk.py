@@ -37,30 +37,43 @@ def insert_objects(objects: Sequence[M]) -> Sequence[M]:
         # As bulk_create: a related object saved earlier in the batch lends its new id.
         instance._prepare_related_fields_for_save(operation_name="insert_objects")
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    plain_types = [plain_type(f) for f in fields]
+    pairs = [(field, plain_type(field)) for field in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     chunk_size = max(1, min(500, (connection.features.max_query_params or 999) // len(fields)))
     table, pk = quote(model._meta.db_table), model._meta.pk
+    unnest = unnest_sql(fields)
     with connection.cursor() as cursor:
         for start in range(0, len(objects), chunk_size):
             chunk = objects[start : start + chunk_size]
-            params = [
-                db_value(field, field.pre_save(instance, True), plain)
+            rows = [
+                [db_value(field, field.pre_save(instance, True), plain) for field, plain in pairs]
                 for instance in chunk
-                for field, plain in zip(fields, plain_types, strict=True)
             ]
+            if unnest and not any(hasattr(value, "as_sql") for row in rows for value in row):
+                values, params = unnest, [list(column) for column in zip(*rows)]
+            else:
+                values = "VALUES " + ", ".join([per_row] * len(chunk))
+                params = [value for row in rows for value in row]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([per_row] * len(chunk))} "
-                f"RETURNING {quote(pk.column)}",
-                params,
+                f"INSERT INTO {table} ({columns}) {values} RETURNING {quote(pk.column)}", params
             )
             for instance, (new_id,) in zip(chunk, cursor.fetchall()):
                 setattr(instance, pk.attname, new_id)
                 instance._state.adding = False
                 instance._state.db = connection.alias
     return objects
+
+
+def unnest_sql(fields: list[models.Field]) -> str:
+    """On PostgreSQL, rows as one array per column (as Django's bulk_create does there): a
+    short statement whatever the number of rows, where VALUES has a placeholder per value
+    for psycopg to find and fill (a third of the insert's time for 200 deliveries)."""
+    if connection.vendor != "postgresql":
+        return ""
+    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    return f"SELECT * FROM UNNEST({casts})"
 
 
 def plain_type(field: models.Field) -> type | None:

@@ -44,12 +44,17 @@ class Delivery(models.Model):
         # Sent, then returned by the recipient's server (a bounce naming this message).
         BOUNCED = "bounced", _("Bounced")
 
+    # The indexes are few and the campaign's rows mostly left out of them: a campaign writes
+    # each row three times (recorded, claimed, sent) and every index a row is in is written
+    # with it. A foreign key whose column leads a composite index below has no index of its
+    # own (db_index=False): see Meta.constraints and Meta.indexes.
     message = models.ForeignKey(
         "conversations.Message",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="deliveries",
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -57,6 +62,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
+        db_index=False,
     )
     template = models.ForeignKey(
         "MessageTemplate",
@@ -88,6 +94,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
+        db_index=False,
     )
     # Names the message whatever its channel ("campaign:12", "order_confirmation:event:88"):
     # one customer gets one delivery per key, so never the same message on two channels, and
@@ -96,15 +103,13 @@ class Delivery(models.Model):
     channel = models.CharField(max_length=16, default="email")
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SERVICE)
     recipient = models.CharField(max_length=320)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # The id the provider gave the send (an anymail ESP), which its webhooks name.
-    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
     # The first open and the first click the tracking saw (events keep every one).
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
@@ -121,7 +126,9 @@ class Delivery(models.Model):
         constraints = [
             # One message is sent once to one recipient on one channel, whatever retries do.
             models.UniqueConstraint(
-                fields=["message", "channel", "recipient"], name="delivery_once_per_recipient"
+                fields=["message", "channel", "recipient"],
+                condition=models.Q(message__isnull=False),
+                name="delivery_once_per_recipient",
             ),
             models.UniqueConstraint(
                 fields=["customer", "dedupe_key"],
@@ -132,6 +139,17 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
             models.Index(fields=["customer", "-created_at"], name="delivery_customer_recent"),
+            # What workers look for (queued, held, sending, unconfirmed) among the rows not
+            # sent, which a sent row leaves. Their next_attempt_at is read from these rows.
+            models.Index(
+                fields=["status"], condition=~models.Q(status="sent"), name="delivery_unsent"
+            ),
+            # A provider's webhook names its own id; an SMTP send has none.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="delivery_provider_id",
+            ),
         ]
 
     def __str__(self) -> str:
