@@ -45,9 +45,9 @@ class Delivery(models.Model):
         BOUNCED = "bounced", _("Bounced")
 
     # The indexes are few and the campaign's rows mostly left out of them: a campaign writes
-    # each row three times (recorded, claimed, sent) and every index a row is in is written
-    # with it. A foreign key whose column leads a composite index below has no index of its
-    # own (db_index=False): see Meta.constraints and Meta.indexes.
+    # each row three times (recorded, claimed, sent), and PostgreSQL writes every index the
+    # row is in each time (its status is indexed). A foreign key whose column leads a
+    # composite index has no index of its own (db_index=False): see Meta.
     message = models.ForeignKey(
         "conversations.Message",
         on_delete=models.CASCADE,
