@@ -121,6 +121,7 @@ def check_message(
             rules.append(lambda: check_links_resolve(html.links or find_urls(body)))
     elif draft.channel == "sms":
         rules.append(lambda: check_sms_length(body, charter))
+        rules.append(lambda: check_sms_stop(draft, body))
     elif draft.channel == "chat":
         rules.append(lambda: check_chat_length(body, charter))
     findings = [finding for rule in rules for finding in rule()]
@@ -448,6 +449,24 @@ def check_sms_length(body: str, charter: Charter) -> list[Finding]:
                 "units": length.units,
                 "limit": charter.sms_max_segments,
             },
+        )
+    ]
+
+
+# "STOP au 36180", "Stop SMS au 36111": how the customer stops them, in the SMS itself.
+SMS_STOP_MENTION = re.compile(r"\bstop\b", re.IGNORECASE)
+
+
+def check_sms_stop(draft: Draft, body: str) -> list[Finding]:
+    """A marketing SMS says how to stop them ("STOP au 36180"): French law asks it of every
+    commercial SMS, and a STOP reply is honoured (sms.inbound). Advised for relationship."""
+    if draft.kind not in (RELATIONSHIP, MARKETING) or SMS_STOP_MENTION.search(body):
+        return []
+    return [
+        Finding(
+            "missing-sms-stop",
+            ERROR if draft.kind == MARKETING else WARNING,
+            _("The SMS does not say how to stop them (e.g. “STOP au 36180”)."),
         )
     ]
 

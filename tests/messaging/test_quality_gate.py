@@ -157,6 +157,22 @@ def test_each_rule_reports_what_breaks_it(draft, rule, severity):
     assert findings[rule].severity == severity
 
 
+@pytest.mark.parametrize(
+    ("kind", "text", "severity"),
+    [
+        ("marketing", "Jeanne, -20 % ce week-end en magasin.", "error"),
+        ("relationship", "Jeanne, votre carte arrive à expiration.", "warning"),
+        ("marketing", "Jeanne, -20 % ce week-end. STOP au 36180", None),
+        ("marketing", "Jeanne, -20 % ce week-end. Stop SMS au 36111", None),
+        ("transactional", "Jeanne, votre commande est prête.", None),
+    ],
+)
+def test_a_marketing_sms_says_how_to_stop_them(kind, text, severity):
+    findings = {f.rule: f for f in check_message(Draft(channel="sms", kind=kind, text=text))}
+    got = findings.get("missing-sms-stop")
+    assert (got.severity if got else None) == severity
+
+
 def test_names_and_elisions_are_not_spelling_mistakes():
     text = "Bonjour Jeanne,\n\nN'hésitez pas à passer à Lyon aujourd'hui, l'équipe vous attend.\n\nCordialement"
     assert "spelling" not in rules(Draft(text=text))

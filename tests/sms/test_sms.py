@@ -55,7 +55,9 @@ def order_ready() -> MessageTemplate:
 
 @pytest.fixture
 def offer() -> MessageTemplate:
-    return sms_template("offer", "marketing", "Bonjour {{ first_name }}, une offre vous attend.")
+    return sms_template(
+        "offer", "marketing", "Bonjour {{ first_name }}, une offre vous attend. STOP au 36180"
+    )
 
 
 def opt_in(customer: Customer) -> None:
