@@ -4,8 +4,8 @@ What goes: the names and profile text of the record, its identities, the consent
 preferences, every message body, subject and address in their conversations (replies and
 internal notes included, since they quote and name the person), the raw emails, the
 attachments (rows and files), the acknowledgement log of their addresses, the recipient of
-every delivery to them, the admin log lines that name them, and the undo snapshots of their
-merges. Every other row pointing at the record (a business event, a profile change…) keeps
+every delivery to them, their letters (rows and PDFs), the numbers their SMS went to, the
+admin log lines that name them, and the undo snapshots of their merges. Every other row pointing at the record (a business event, a profile change…) keeps
 its non-personal columns and loses its free text (see relations.text_field_blanks); rows of
 a many-to-many table (segment membership) are deleted.
 
@@ -29,11 +29,13 @@ from comptoir.consents import services as consents
 from comptoir.consents.models import Channel
 from comptoir.conversations.models import Attachment, Conversation, Message
 from comptoir.customers.models import Customer, Identity
+from comptoir.letters.models import Letter
 from comptoir.mail.models import AutoReplyLog, InboundEmail
 from comptoir.messaging.models import Delivery, TrackingEvent
 from comptoir.privacy.audit import Actor, record_action
 from comptoir.privacy.models import AuditEntry, MergeRecord
 from comptoir.privacy.relations import customer_relations, text_field_blanks
+from comptoir.sms.models import SmsSend
 
 # Relations erased by name below; every other one is handled by the generic rule.
 HANDLED = {
@@ -49,6 +51,9 @@ HANDLED = {
 # Short codes the generic rule would blank but that say nothing about the person.
 KEEP_COLUMNS = {
     "customers.businessevent": ("source", "currency"),
+    # Email, SMS or letter: the figures per channel. (A dedupe key goes: a shop may write an
+    # address into the one it gives the API.)
+    "messaging.delivery": ("channel",),
     "consents.solicitation": ("kind", "source"),
 }
 
@@ -100,7 +105,8 @@ def erase_customer(
             if value
         ]
 
-        counts = erase_conversations(customer.pk, emails, [i.value for i in identities])
+        counts = erase_letters_and_sms_numbers(customer.pk, [i.value for i in identities])
+        counts |= erase_conversations(customer.pk, emails, [i.value for i in identities])
         counts["auto_reply_log"] = AutoReplyLog.objects.filter(address__in=emails).delete()[0]
         counts["consent_records"] = consents.erase_consent_history(
             customer=customer,
@@ -176,6 +182,21 @@ def erase_conversations(
     Message.objects.filter(pk__in=messages.values("pk")).update(**MESSAGE_BLANKS)
     Conversation.objects.filter(pk__in=conversations.values("pk")).update(subject="")
     return counts
+
+
+def erase_letters_and_sms_numbers(customer_id: int, addresses: list[str]) -> dict[str, int]:
+    """What hangs off their deliveries rather than off the record: the letters (their PDFs
+    hold the name, the postal address and the letter; the rows are the print queue) and the
+    numbers their SMS went to, kept beside each send."""
+    deliveries = Delivery.objects.filter(
+        Q(customer_id=customer_id) | Q(recipient__in=addresses)
+    ).values("pk")
+    letters = Letter.objects.filter(delivery__in=deliveries)
+    delete_files_on_commit(name for name in letters.values_list("file", flat=True) if name)
+    return {
+        "letters": letters.delete()[0],
+        "sms_sends": SmsSend.objects.filter(delivery__in=deliveries).update(to=""),
+    }
 
 
 def erase_other_relations(customer_id: int) -> dict[str, int]:

@@ -4,16 +4,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pypdf import PdfReader
 
 from comptoir.consents.models import Channel, ConsentRecord, Purpose, Suppression
 from comptoir.consents.rules import may_send
 from comptoir.conversations.models import Attachment, Conversation, Message
 from comptoir.customers.models import BusinessEvent, Customer, Identity
 from comptoir.mail.models import InboundEmail
-from comptoir.messaging.models import Delivery
+from comptoir.letters.models import Letter
+from comptoir.messaging.models import Delivery, MessageTemplate
+from comptoir.messaging.sending import Outbound, send_outbound
+from comptoir.messaging.services import save_message_template
 from comptoir.privacy.audit import SYSTEM
 from comptoir.privacy.erasure import ErasureError, erase_customer
 from comptoir.privacy.models import AuditEntry
+from comptoir.sms.models import SmsSend
 from tests.privacy.conftest import (
     ATTACHMENT_CONTENT,
     EMAIL,
@@ -58,6 +63,48 @@ def test_erasure_leaves_no_trace_in_any_table_or_file(philomene, paul, admin_age
 
     assert scan_database(ERASED_VALUES) == set()
     assert not any(ATTACHMENT_CONTENT in p.read_bytes() for p in media_files())
+
+
+OLD_NUMBER = "+33699887766"  # a number her SMS went to, no longer on her record
+
+
+def test_erasure_takes_her_letters_and_the_numbers_her_sms_went_to(philomene, admin_agent):
+    philomene.postal_address = "Philomène Zorglub\n3 impasse des Mandarines\n75011 Paris"
+    philomene.save()
+    letter_template = save_message_template(
+        template=MessageTemplate(slug="avenant"),
+        subject="Avenant à votre contrat",
+        body="<p>{{ greeting }}</p><p>Voici l'avenant à votre contrat.</p>",
+        author=None,
+        name="avenant",
+        kind="transactional",
+        channel="letter",
+    )
+    # Sent through the sending path: the worker renders the PDF once the delivery commits.
+    sent = send_outbound(Outbound(template=letter_template, customer=philomene))
+    letter = Letter.objects.get(delivery=sent)
+    pdf = Path(settings.MEDIA_ROOT) / letter.file
+    assert "3 impasse des Mandarines" in "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    sms = Delivery.objects.create(
+        customer=philomene, channel="sms", recipient=OLD_NUMBER, status=Delivery.Status.SENT
+    )
+    SmsSend.objects.create(
+        delivery=sms, to=OLD_NUMBER, encoding="GSM-7", segments=1, state=SmsSend.State.ACCEPTED
+    )
+    needles = [*ERASED_VALUES, "Mandarines", OLD_NUMBER, "699887766"]
+    # The letter's row holds only the PDF's path; the PDF holds her name and address.
+    assert "sms_smssend" in {table for table, _column, _needle in scan_database(needles)}
+
+    erase_customer(customer=philomene, actor=admin_agent)
+
+    assert scan_database(needles) == set()
+    assert not pdf.exists()
+    assert not Letter.objects.exists()
+    # What the figures count stays: the channel and the outcome of each delivery.
+    assert {(d.channel, d.status) for d in Delivery.objects.filter(pk__in=[sent.pk, sms.pk])} == {
+        ("letter", Delivery.Status.SENT),
+        ("sms", Delivery.Status.SENT),
+    }
 
 
 def test_erasure_keeps_the_statistics_and_leaves_others_untouched(philomene, paul, admin_agent):
