@@ -183,7 +183,11 @@ def test_agent_reads_the_list_and_admin_reaches_the_django_admin(
     client.force_login(agent)
     page = client.get(reverse("messaging:templates")).content.decode()
     assert "Confirmation de commande" in page
+    assert reverse("letters:list") not in page  # the print queue is an admin's
     client.force_login(admin_agent)
+    page = client.get(reverse("messaging:templates")).content.decode()
+    assert reverse("campaigns:list") in page and reverse("letters:list") in page
+    assert "Courriers à imprimer" in page
     assert (
         client.get(
             reverse("admin:messaging_messagetemplate_change", args=[catalogue.pk])
