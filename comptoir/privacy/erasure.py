@@ -5,15 +5,16 @@ preferences, every message body, subject and address in their conversations (rep
 internal notes included, since they quote and name the person), the raw emails, the
 attachments (rows and files), the acknowledgement log of their addresses, the recipient of
 every delivery to them, their letters (rows and PDFs), the numbers their SMS went to, the
-admin log lines that name them, and the undo snapshots of their merges. Every other row pointing at the record (a business event, a profile change…) keeps
-its non-personal columns and loses its free text (see relations.text_field_blanks); rows of
-a many-to-many table (segment membership) are deleted.
+admin log lines that name them, and the undo snapshots of their merges. Every other row
+pointing at the record (a business event, a profile change…) keeps its non-personal columns
+and loses its free text (see relations.text_field_blanks); rows of a many-to-many table
+(segment membership) are deleted.
 
 What stays: the record itself, an anonymous shell (conversations need it), with its kind and
 dates; conversations and messages as shells (channel, direction, status, team, assignee, every
-date), so that volumes, response times and SLA figures do not change; deliveries' statuses;
-and the person's addresses as keyed hashes on the suppression list, so that they are never
-prospected again (consents.services.erase_consent_history).
+date), so that volumes, response times and SLA figures do not change; deliveries' channels
+and statuses; and the person's addresses as keyed hashes on the suppression list, so that
+they are never prospected again (consents.services.erase_consent_history).
 """
 
 from collections.abc import Iterable
@@ -105,8 +106,9 @@ def erase_customer(
             if value
         ]
 
-        counts = erase_letters_and_sms_numbers(customer.pk, [i.value for i in identities])
-        counts |= erase_conversations(customer.pk, emails, [i.value for i in identities])
+        addresses = [i.value for i in identities]
+        counts = erase_letters_and_sms_numbers(customer.pk, addresses)
+        counts |= erase_conversations(customer.pk, emails, addresses)
         counts["auto_reply_log"] = AutoReplyLog.objects.filter(address__in=emails).delete()[0]
         counts["consent_records"] = consents.erase_consent_history(
             customer=customer,
